@@ -1,0 +1,87 @@
+// The one entry point every transport (CLI, RACS, vpcd, HTTPS services, in-process readers) uses
+// to reach hosted cards. Thread-safe: a card executes one APDU at a time; different cards run
+// concurrently with no lock shared between them on the APDU path.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/bytes.h"
+
+namespace sesame::store {
+class Store;
+}
+
+namespace sesame::card {
+
+class AppletRegistry;
+
+// GlobalPlatform card life cycle (GP Card Specification 2.3, §5.1.1), coded as in GET STATUS.
+enum class CardLifeCycle : std::uint8_t {
+  op_ready = 0x01,
+  initialized = 0x07,
+  secured = 0x0F,
+  card_locked = 0x7F,
+  terminated = 0xFF,
+};
+
+struct AppletInfo {
+  Bytes aid;               // instance AID
+  std::string module;      // applet module name in the registry, e.g. "sesame.demo"
+  std::uint8_t life_cycle; // GP application life cycle byte (03 INSTALLED, 07 SELECTABLE, 83 LOCKED, ...)
+  bool security_domain;    // true for the Issuer Security Domain
+};
+
+struct CardInfo {
+  std::string seid;
+  Bytes atr;
+  CardLifeCycle life_cycle;
+  bool powered;
+  std::vector<AppletInfo> applets;
+};
+
+struct CardOptions {
+  std::string seid;  // empty: a fresh random SEID is chosen
+  std::string label; // free text shown by LIST-like commands
+};
+
+class CardService {
+ public:
+  CardService(store::Store& store, const AppletRegistry& registry);
+  ~CardService();
+  CardService(const CardService&) = delete;
+  CardService& operator=(const CardService&) = delete;
+
+  // Creates a card in SECURED state holding its Issuer Security Domain. Returns the SEID.
+  // A SEID is 1-64 characters of [A-Za-z0-9._-]. Throws Error(Errc::state) if it exists.
+  std::string create_card(const CardOptions& options);
+  void delete_card(const std::string& seid);
+  std::vector<std::string> list_cards() const;
+  bool exists(const std::string& seid) const;
+  CardInfo info(const std::string& seid);
+
+  // Creates an applet instance of `module` with `instance_aid` (5-16 bytes) and hands it
+  // `install_params` (the applet-specific parameters of GP INSTALL [for install], C9 content).
+  // The instance is SELECTABLE afterwards.
+  void install_applet(const std::string& seid, const std::string& module, ByteView instance_aid,
+                      ByteView install_params);
+  void delete_applet(const std::string& seid, ByteView instance_aid);
+
+  // Power and reset. Return the ATR. transmit() on a card that is off powers it on first.
+  Bytes power_on(const std::string& seid);
+  void power_off(const std::string& seid);
+  Bytes reset(const std::string& seid, bool warm);
+
+  // One command APDU in, one response APDU (data || SW1 SW2) out. Never throws for anything an
+  // APDU can contain: malformed input gets its ISO status word. Throws Error(Errc::not_found)
+  // for an unknown SEID.
+  Bytes transmit(const std::string& seid, ByteView command_apdu);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sesame::card

@@ -1,0 +1,56 @@
+// Persistent, sealed storage for cards. The card runtime sees only this header.
+//
+// Every record is sealed with AES-256-GCM under a per-card key; the per-card key is wrapped by
+// the store's master key. The associated data names the card, the record and its version, so a
+// record copied to another card, renamed, or rolled back to an older version is refused with
+// Error(Errc::integrity). Backends (SQLite, PostgreSQL) hold only sealed bytes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/bytes.h"
+#include "util/secure_buffer.h"
+
+namespace sesame::store {
+
+// One change of a commit. value == nullopt erases the record.
+struct Change {
+  std::string key;
+  std::optional<SecureBytes> value;
+};
+
+// One card's records. Keys are short strings chosen by the card runtime ("card/state",
+// "A000000151000000/pin", ...). Methods are called by one thread at a time per card.
+class CardStore {
+ public:
+  virtual ~CardStore() = default;
+
+  // Every record of the card, unsealed and verified. Throws Error(Errc::integrity) if any record
+  // fails authentication, is missing, was rolled back, or belongs elsewhere.
+  virtual std::map<std::string, SecureBytes> load() = 0;
+
+  // Applies all changes atomically and durably (synchronous=FULL): afterwards either every change
+  // is on disk or none is. Throws Error(Errc::io) on failure; nothing is then applied.
+  virtual void commit(const std::vector<Change>& changes) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual std::vector<std::string> list_cards() = 0;
+  virtual bool card_exists(const std::string& card_id) = 0;
+  // Creates the card with a fresh per-card key. Throws Error(Errc::state) if it exists.
+  virtual void create_card(const std::string& card_id) = 0;
+  // Removes every record and destroys the wrapped card key (secure erasure: without the key the
+  // sealed records could not be read even from a backup of the database).
+  virtual void delete_card(const std::string& card_id) = 0;
+  // Throws Error(Errc::not_found) when the card does not exist.
+  virtual std::unique_ptr<CardStore> open_card(const std::string& card_id) = 0;
+};
+
+}  // namespace sesame::store
