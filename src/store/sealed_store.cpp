@@ -1,0 +1,192 @@
+#include "store/sealed_store.h"
+
+#include <mutex>
+
+#include "crypto/random.h"
+#include "store/manifest.h"
+#include "store/record_seal.h"
+#include "util/error.h"
+
+namespace sesame::store {
+namespace {
+
+// State shared by the Store and every CardStore it opened (a CardStore may outlive its Store).
+struct Shared {
+  std::shared_ptr<Backend> backend;
+  SecureBytes master_key;
+
+  // Highest commit counter seen per card in this process. A manifest older than that is a rollback
+  // of the whole card; across restarts this cannot be detected without an external monotonic
+  // counter (see docs/STORE.md).
+  std::mutex mu;
+  std::map<std::string, std::uint64_t> high_water;
+
+  void observe(const std::string& card_id, std::uint64_t counter) {
+    std::lock_guard lock(mu);
+    auto& hw = high_water[card_id];
+    if (counter < hw)
+      fail(Errc::integrity, "store: card '" + card_id + "' was rolled back to an older commit (" +
+                                std::to_string(counter) + " < " + std::to_string(hw) + ")");
+    hw = counter;
+  }
+  void forget(const std::string& card_id) {
+    std::lock_guard lock(mu);
+    high_water.erase(card_id);
+  }
+};
+
+Manifest open_manifest(ByteView card_key, const std::string& card_id, const SealedRecord& row) {
+  SecureBytes plain = open_record(card_key, card_id, kManifestKey, row.version, row.blob);
+  Manifest m = decode_manifest(plain.view(), card_id);
+  if (m.counter != row.version) fail(Errc::integrity, "store: manifest of card '" + card_id + "' has a wrong version");
+  return m;
+}
+
+class SealedCardStore final : public CardStore {
+ public:
+  SealedCardStore(std::shared_ptr<Shared> shared, std::string card_id, SecureBytes card_key, Manifest manifest)
+      : shared_(std::move(shared)), card_id_(std::move(card_id)), card_key_(std::move(card_key)),
+        manifest_(std::move(manifest)) {}
+
+  std::map<std::string, SecureBytes> load() override {
+    std::map<std::string, SealedRecord> rows = shared_->backend->load_records(card_id_);
+    auto mit = rows.find(kManifestKey);
+    if (mit == rows.end()) fail(Errc::integrity, "store: manifest of card '" + card_id_ + "' is missing");
+    Manifest m = open_manifest(card_key_.view(), card_id_, mit->second);
+    rows.erase(mit);
+
+    std::map<std::string, SecureBytes> out;
+    for (const auto& [key, row] : rows) {
+      auto listed = m.versions.find(key);
+      if (listed == m.versions.end())
+        fail(Errc::integrity, "store: record '" + printable_key(key) + "' of card '" + card_id_ +
+                                  "' is not in the manifest (added or copied)");
+      if (listed->second != row.version)
+        fail(Errc::integrity, "store: record '" + printable_key(key) + "' of card '" + card_id_ +
+                                  "' has version " + std::to_string(row.version) + ", manifest says " +
+                                  std::to_string(listed->second) + " (rolled back or replaced)");
+      out.emplace(key, open_record(card_key_.view(), card_id_, key, row.version, row.blob));
+    }
+    for (const auto& [key, version] : m.versions) {
+      if (!rows.count(key))
+        fail(Errc::integrity, "store: record '" + printable_key(key) + "' of card '" + card_id_ + "' is missing");
+    }
+    shared_->observe(card_id_, m.counter);
+    manifest_ = std::move(m);
+    return out;
+  }
+
+  void commit(const std::vector<Change>& changes) override {
+    if (changes.empty()) return;
+    for (const auto& c : changes) check_record_key(c.key);
+
+    Manifest next = manifest_;
+    next.counter = manifest_.counter + 1;
+    // Later changes of the same key win, as if applied in order.
+    std::map<std::string, const SecureBytes*> ops;
+    for (const auto& c : changes) ops[c.key] = c.value ? &*c.value : nullptr;
+
+    CardWrite w;
+    w.card_id = card_id_;
+    w.manifest_key = kManifestKey;
+    w.expected_manifest_version = manifest_.counter;
+    w.rows.reserve(ops.size() + 1);
+    for (const auto& [key, value] : ops) {
+      if (value) {
+        w.rows.push_back({key, SealedRecord{next.counter, seal_record(card_key_.view(), card_id_, key, next.counter,
+                                                                       value->view())}});
+        next.versions[key] = next.counter;
+      } else {
+        w.rows.push_back({key, std::nullopt});
+        next.versions.erase(key);
+      }
+    }
+    SecureBytes encoded = encode_manifest(next);
+    w.rows.push_back({kManifestKey, SealedRecord{next.counter, seal_record(card_key_.view(), card_id_, kManifestKey,
+                                                                           next.counter, encoded.view())}});
+    try {
+      shared_->backend->commit(w);
+    } catch (const Error& e) {
+      // The contract promises io for every failed commit; nothing was applied.
+      if (e.code() == Errc::io) throw;
+      fail(Errc::io, "store: commit to card '" + card_id_ + "' failed: " + e.what());
+    }
+    manifest_ = std::move(next);
+    shared_->observe(card_id_, manifest_.counter);
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  std::string card_id_;
+  SecureBytes card_key_;  // unwrapped once at open, zeroized when the CardStore closes
+  Manifest manifest_;     // as of this CardStore's last load or commit
+};
+
+class SealedStore final : public Store {
+ public:
+  explicit SealedStore(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+
+  std::vector<std::string> list_cards() override { return shared_->backend->list_cards(); }
+
+  bool card_exists(const std::string& card_id) override {
+    return shared_->backend->wrapped_card_key(card_id).has_value();
+  }
+
+  void create_card(const std::string& card_id) override {
+    check_card_id(card_id);
+    SecureBytes card_key = crypto::random_secret(kStoreKeySize);
+    Bytes wrapped = wrap_card_key(shared_->master_key.view(), card_id, card_key.view());
+    SecureBytes encoded = encode_manifest(Manifest{});
+    std::vector<RowWrite> rows;
+    rows.push_back({kManifestKey, SealedRecord{0, seal_record(card_key.view(), card_id, kManifestKey, 0,
+                                                              encoded.view())}});
+    shared_->backend->create_card(card_id, wrapped, rows);
+    shared_->forget(card_id);
+  }
+
+  void delete_card(const std::string& card_id) override {
+    if (!shared_->backend->delete_card(card_id)) fail(Errc::not_found, "store: no card '" + card_id + "'");
+    shared_->forget(card_id);
+  }
+
+  std::unique_ptr<CardStore> open_card(const std::string& card_id) override {
+    std::optional<Bytes> wrapped = shared_->backend->wrapped_card_key(card_id);
+    if (!wrapped) fail(Errc::not_found, "store: no card '" + card_id + "'");
+    SecureBytes card_key = unwrap_card_key(shared_->master_key.view(), card_id, *wrapped);
+    std::optional<SealedRecord> row = shared_->backend->load_record(card_id, kManifestKey);
+    if (!row) fail(Errc::integrity, "store: manifest of card '" + card_id + "' is missing");
+    Manifest m = open_manifest(card_key.view(), card_id, *row);
+    shared_->observe(card_id, m.counter);
+    return std::make_unique<SealedCardStore>(shared_, card_id, std::move(card_key), std::move(m));
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace
+
+void check_card_id(const std::string& card_id) {
+  bool ok = !card_id.empty() && card_id.size() <= 200;
+  for (char c : card_id) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '|') ok = false;
+  }
+  if (!ok) fail(Errc::invalid_argument, "store: invalid card id");
+}
+
+void check_record_key(const std::string& key) {
+  if (key.empty() || key.size() > 1024 || key[0] == '\0')
+    fail(Errc::invalid_argument, "store: invalid record key '" + printable_key(key) + "'");
+}
+
+std::unique_ptr<Store> open_sealed_store(std::shared_ptr<Backend> backend, SecureBytes master_key) {
+  if (!backend) fail(Errc::invalid_argument, "store: no backend");
+  if (master_key.size() != kStoreKeySize) fail(Errc::invalid_argument, "store: master key must be 32 bytes");
+  auto shared = std::make_shared<Shared>();
+  shared->backend = std::move(backend);
+  shared->master_key = std::move(master_key);
+  return std::make_unique<SealedStore>(std::move(shared));
+}
+
+}  // namespace sesame::store
