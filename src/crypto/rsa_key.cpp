@@ -1,0 +1,264 @@
+#include "crypto/rsa_key.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "crypto/internal/bn.h"
+#include "crypto/internal/pkey.h"
+#include "util/error.h"
+
+namespace sesame::crypto {
+
+struct RsaPublicKey::Impl {
+  internal::EvpPkeyPtr pkey;
+  Bytes n;  // modulus_size bytes, first byte non-zero
+  Bytes e;  // minimal
+  std::size_t bits;
+};
+
+struct RsaPrivateKey::Impl {
+  internal::EvpPkeyPtr pkey;
+  RsaPublicKey pub;
+};
+
+namespace {
+
+using internal::BnPtr;
+using internal::EvpPkeyCtxPtr;
+using internal::EvpPkeyPtr;
+
+struct ParamBldFree {
+  void operator()(OSSL_PARAM_BLD* b) const noexcept { OSSL_PARAM_BLD_free(b); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
+};
+
+// Public keys down to 1017 bits (128-byte modulus) are accepted: certificates and EMV tables carry
+// moduli whose top bits are not all set. Keys sesame generates are whole multiples of 8 bits.
+constexpr std::size_t kMinModulusBytes = kRsaMinBits / 8;
+constexpr std::size_t kMaxModulusBytes = kRsaMaxBits / 8;
+
+Bytes strip_zeros(ByteView b) {
+  auto it = std::find_if(b.begin(), b.end(), [](std::uint8_t x) { return x != 0; });
+  return Bytes(it, b.end());
+}
+
+EvpPkeyPtr build_pkey(OSSL_PARAM_BLD* bld, bool keypair) {
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, keypair ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
+    fail(Errc::crypto, "rsa: cannot build key");
+  return EvpPkeyPtr(raw);
+}
+
+void push_bn(OSSL_PARAM_BLD* bld, const char* name, const BIGNUM* bn) {
+  if (!OSSL_PARAM_BLD_push_BN(bld, name, bn)) fail(Errc::crypto, "rsa: cannot build key parameters");
+}
+
+RsaPublicKey make_public(ByteView n_in, ByteView e_in) {
+  Bytes n = strip_zeros(n_in);
+  Bytes e = strip_zeros(e_in);
+  if (n.size() < kMinModulusBytes || n.size() > kMaxModulusBytes)
+    fail(Errc::crypto, "rsa: modulus size out of range");
+  if ((n.back() & 1) == 0) fail(Errc::crypto, "rsa: even modulus");
+  // e odd, >= 3, and (as OpenSSL requires for large moduli) at most 64 bits.
+  if (e.empty() || e.size() > 8 || (e.back() & 1) == 0 || (e.size() == 1 && e[0] < 3))
+    fail(Errc::crypto, "rsa: bad public exponent");
+  auto bn_n = internal::public_bn(n);
+  auto bn_e = internal::public_bn(e);
+  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  if (!bld) fail(Errc::crypto, "rsa: out of memory");
+  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
+  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
+  auto pkey = build_pkey(bld.get(), false);
+  const auto bits = static_cast<std::size_t>(BN_num_bits(bn_n.get()));
+  return internal::PkeyAccess::make<RsaPublicKey>(
+      std::make_shared<const RsaPublicKey::Impl>(RsaPublicKey::Impl{std::move(pkey), std::move(n), std::move(e), bits}));
+}
+
+BnPtr get_bn(const EVP_PKEY* pkey, const char* name, bool required) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1) {
+    if (required) fail(Errc::crypto, "rsa: key lacks a component");
+    return nullptr;
+  }
+  BnPtr owned(bn);
+  BN_set_flags(owned.get(), BN_FLG_CONSTTIME);
+  return owned;
+}
+
+Bytes bn_bytes(const BIGNUM* bn) { return internal::bn_to_bytes(bn, static_cast<std::size_t>(BN_num_bytes(bn))); }
+
+// In range 0 <= x < n, with x exactly modulus_size bytes (fixed-width comparison = numeric).
+void check_raw_input(const Bytes& n, ByteView x) {
+  if (x.size() != n.size()) fail(Errc::invalid_argument, "rsa: raw input must be modulus-sized");
+  if (!std::lexicographical_compare(x.begin(), x.end(), n.begin(), n.end()))
+    fail(Errc::invalid_argument, "rsa: raw input not below the modulus");
+}
+
+Bytes raw_op(EVP_PKEY* pkey, const Bytes& n, ByteView x, bool private_op) {
+  check_raw_input(n, x);
+  auto ctx = internal::new_pkey_ctx(pkey);
+  const int init = private_op ? EVP_PKEY_decrypt_init(ctx.get()) : EVP_PKEY_encrypt_init(ctx.get());
+  if (init != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) != 1)
+    fail(Errc::crypto, "rsa: cannot set up raw operation");
+  Bytes out(n.size());
+  std::size_t len = out.size();
+  const int ok = private_op ? EVP_PKEY_decrypt(ctx.get(), out.data(), &len, x.data(), x.size())
+                            : EVP_PKEY_encrypt(ctx.get(), out.data(), &len, x.data(), x.size());
+  if (ok != 1 || len != out.size()) fail(Errc::crypto, "rsa: raw operation failed");
+  return out;
+}
+
+}  // namespace
+
+namespace internal {
+
+EVP_PKEY* evp_pkey_of(const RsaPublicKey& key) noexcept { return PkeyAccess::impl(key)->pkey.get(); }
+EVP_PKEY* evp_pkey_of(const RsaPrivateKey& key) noexcept { return PkeyAccess::impl(key)->pkey.get(); }
+
+RsaPublicKey rsa_public_key_from(EvpPkeyPtr pkey) {
+  if (!pkey) fail(Errc::invalid_argument, "rsa: null key");
+  // Plain rsaEncryption only; an id-RSASSA-PSS key is "RSA-PSS" and refused here.
+  if (!EVP_PKEY_is_a(pkey.get(), "RSA")) fail(Errc::crypto, "rsa: not an RSA key");
+  auto n = get_bn(pkey.get(), OSSL_PKEY_PARAM_RSA_N, true);
+  auto e = get_bn(pkey.get(), OSSL_PKEY_PARAM_RSA_E, true);
+  return make_public(bn_bytes(n.get()), bn_bytes(e.get()));
+}
+
+RsaPrivateKey rsa_private_key_from(EvpPkeyPtr pkey) {
+  if (!pkey) fail(Errc::invalid_argument, "rsa: null key");
+  if (!EVP_PKEY_is_a(pkey.get(), "RSA")) fail(Errc::crypto, "rsa: not an RSA key");
+  get_bn(pkey.get(), OSSL_PKEY_PARAM_RSA_D, true);
+  auto n = get_bn(pkey.get(), OSSL_PKEY_PARAM_RSA_N, true);
+  auto e = get_bn(pkey.get(), OSSL_PKEY_PARAM_RSA_E, true);
+  RsaPublicKey pub = make_public(bn_bytes(n.get()), bn_bytes(e.get()));
+  // With the factors present OpenSSL checks p·q = n, d·e = 1 and the CRT values; without them,
+  // x^(de) = x on a fixed x catches a d that does not belong to (n, e).
+  if (get_bn(pkey.get(), OSSL_PKEY_PARAM_RSA_FACTOR1, false)) {
+    auto ctx = new_pkey_ctx(pkey.get());
+    if (EVP_PKEY_pairwise_check(ctx.get()) != 1) fail(Errc::crypto, "rsa: inconsistent private key");
+  }
+  const Bytes& mod = PkeyAccess::impl(pub)->n;
+  Bytes probe(mod.size(), 0);
+  probe[1] = 0x5A;
+  probe.back() = 0x02;
+  const Bytes signed_probe = raw_op(pkey.get(), mod, probe, true);
+  if (raw_op(PkeyAccess::impl(pub)->pkey.get(), mod, signed_probe, false) != probe)
+    fail(Errc::crypto, "rsa: inconsistent private key");
+  return PkeyAccess::make<RsaPrivateKey>(
+      std::make_shared<const RsaPrivateKey::Impl>(RsaPrivateKey::Impl{std::move(pkey), std::move(pub)}));
+}
+
+}  // namespace internal
+
+// --- RsaPublicKey ---
+
+RsaPublicKey RsaPublicKey::from_components(ByteView n, ByteView e) { return make_public(n, e); }
+
+RsaPublicKey RsaPublicKey::from_spki_der(ByteView der) {
+  return internal::rsa_public_key_from(internal::decode_spki(der));
+}
+
+std::size_t RsaPublicKey::bits() const noexcept { return impl_->bits; }
+std::size_t RsaPublicKey::modulus_size() const noexcept { return impl_->n.size(); }
+Bytes RsaPublicKey::modulus() const { return impl_->n; }
+Bytes RsaPublicKey::public_exponent() const { return impl_->e; }
+Bytes RsaPublicKey::to_spki_der() const { return internal::encode_spki(impl_->pkey.get()); }
+
+Bytes RsaPublicKey::raw_public(ByteView input) const {
+  return raw_op(impl_->pkey.get(), impl_->n, input, false);
+}
+
+bool operator==(const RsaPublicKey& a, const RsaPublicKey& b) {
+  return a.impl_->n == b.impl_->n && a.impl_->e == b.impl_->e;
+}
+
+// --- RsaPrivateKey ---
+
+RsaPrivateKey RsaPrivateKey::generate(std::size_t bits, std::uint32_t public_exponent) {
+  if (bits < kRsaMinBits || bits > kRsaMaxBits || bits % 8 != 0)
+    fail(Errc::invalid_argument, "rsa: key size must be 1024..4096 bits in steps of 8");
+  if (public_exponent < 3 || public_exponent % 2 == 0) fail(Errc::invalid_argument, "rsa: bad public exponent");
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  BnPtr e(BN_new());
+  if (!ctx || !e || !BN_set_word(e.get(), public_exponent)) fail(Errc::crypto, "rsa: out of memory");
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), static_cast<int>(bits)) != 1 ||
+      EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) != 1 || EVP_PKEY_generate(ctx.get(), &raw) != 1)
+    fail(Errc::crypto, "rsa: key generation failed");
+  auto key = internal::rsa_private_key_from(EvpPkeyPtr(raw));
+  if (key.bits() != bits) fail(Errc::internal, "rsa: generated modulus has the wrong size");
+  return key;
+}
+
+RsaPrivateKey RsaPrivateKey::from_components(const RsaPrivateComponents& c) {
+  const bool crt = !c.p.empty();
+  if (crt && (c.q.empty() || c.dp.empty() || c.dq.empty() || c.qinv.empty()))
+    fail(Errc::invalid_argument, "rsa: CRT components must be all present or all absent");
+  if (c.d.empty()) fail(Errc::invalid_argument, "rsa: private exponent missing");
+  // n and e are checked (size, parity) by building the public key first.
+  RsaPublicKey pub = make_public(c.n, c.e);
+  auto n = internal::public_bn(c.n);
+  auto e = internal::public_bn(c.e);
+  auto d = internal::secret_bn(c.d.view());
+  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  if (!bld) fail(Errc::crypto, "rsa: out of memory");
+  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get());
+  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get());
+  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_D, d.get());
+  BnPtr crt_bn[5];
+  if (crt) {
+    const SecureBytes* parts[5] = {&c.p, &c.q, &c.dp, &c.dq, &c.qinv};
+    const char* names[5] = {OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2, OSSL_PKEY_PARAM_RSA_EXPONENT1,
+                            OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+    for (int i = 0; i < 5; ++i) {
+      crt_bn[i] = internal::secret_bn(parts[i]->view());
+      push_bn(bld.get(), names[i], crt_bn[i].get());
+    }
+  }
+  return internal::rsa_private_key_from(build_pkey(bld.get(), true));
+}
+
+RsaPrivateKey RsaPrivateKey::from_pkcs8_der(ByteView der) {
+  return internal::rsa_private_key_from(internal::decode_pkcs8(der));
+}
+
+const RsaPublicKey& RsaPrivateKey::public_key() const noexcept { return impl_->pub; }
+std::size_t RsaPrivateKey::bits() const noexcept { return impl_->pub.bits(); }
+std::size_t RsaPrivateKey::modulus_size() const noexcept { return impl_->pub.modulus_size(); }
+SecureBytes RsaPrivateKey::to_pkcs8_der() const { return internal::encode_pkcs8(impl_->pkey.get()); }
+
+RsaPrivateComponents RsaPrivateKey::reveal_components() const {
+  EVP_PKEY* k = impl_->pkey.get();
+  auto secret = [k](const char* name) {
+    auto bn = get_bn(k, name, false);
+    return bn ? internal::bn_to_secret(bn.get(), static_cast<std::size_t>(BN_num_bytes(bn.get()))) : SecureBytes();
+  };
+  RsaPrivateComponents c;
+  c.n = impl_->pub.modulus();
+  c.e = impl_->pub.public_exponent();
+  c.d = secret(OSSL_PKEY_PARAM_RSA_D);
+  c.p = secret(OSSL_PKEY_PARAM_RSA_FACTOR1);
+  c.q = secret(OSSL_PKEY_PARAM_RSA_FACTOR2);
+  c.dp = secret(OSSL_PKEY_PARAM_RSA_EXPONENT1);
+  c.dq = secret(OSSL_PKEY_PARAM_RSA_EXPONENT2);
+  c.qinv = secret(OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
+  return c;
+}
+
+Bytes RsaPrivateKey::raw_private(ByteView input) const {
+  return raw_op(impl_->pkey.get(), internal::PkeyAccess::impl(impl_->pub)->n, input, true);
+}
+
+}  // namespace sesame::crypto
