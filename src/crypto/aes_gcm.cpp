@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "crypto/internal/evp_fetch.h"
 #include "util/error.h"
 
 namespace sesame::crypto {
@@ -16,9 +17,9 @@ using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 
 const EVP_CIPHER* gcm_for(std::size_t key_len) {
   switch (key_len) {
-    case 16: return EVP_aes_128_gcm();
-    case 24: return EVP_aes_192_gcm();
-    case 32: return EVP_aes_256_gcm();
+    case 16: return internal::fetched_cipher(internal::CipherId::aes_128_gcm);
+    case 24: return internal::fetched_cipher(internal::CipherId::aes_192_gcm);
+    case 32: return internal::fetched_cipher(internal::CipherId::aes_256_gcm);
     default: fail(Errc::invalid_argument, "aes-gcm: key must be 16, 24 or 32 bytes");
   }
 }

@@ -12,9 +12,9 @@ namespace sesame::crypto::internal {
 namespace {
 
 constexpr std::array<const char*, 5> kMdNames = {"SHA1", "SHA2-224", "SHA2-256", "SHA2-384", "SHA2-512"};
-constexpr std::array<const char*, 8> kCipherNames = {
-    "AES-128-ECB", "AES-192-ECB", "AES-256-ECB",  "AES-128-CBC",
-    "AES-192-CBC", "AES-256-CBC", "DES-EDE3-ECB", "DES-EDE3-CBC",
+constexpr std::array<const char*, 11> kCipherNames = {
+    "AES-128-ECB",  "AES-192-ECB",  "AES-256-ECB", "AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
+    "DES-EDE3-ECB", "DES-EDE3-CBC", "AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
 };
 
 // Fetched once, never freed: the objects must outlive every static that might still use them,

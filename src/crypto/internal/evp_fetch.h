@@ -19,6 +19,9 @@ enum class CipherId {
   aes_256_cbc,
   des_ede3_ecb,
   des_ede3_cbc,
+  aes_128_gcm,
+  aes_192_gcm,
+  aes_256_gcm,
 };
 
 // Each throws Error(Errc::crypto) if the provider does not offer the algorithm.
