@@ -1,0 +1,227 @@
+#include "server/config.h"
+
+#include <arpa/inet.h>
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "util/error.h"
+
+namespace sesame::server {
+namespace {
+
+[[noreturn]] void bad(const std::string& source, const std::string& key, const std::string& why) {
+  fail(Errc::parse, source + ": " + key + ": " + why);
+}
+
+std::string get_string(const toml::node& node, const std::string& source, const std::string& key) {
+  auto v = node.value<std::string>();
+  if (!node.is_string() || !v) bad(source, key, "expected a string");
+  return *v;
+}
+
+bool get_bool(const toml::node& node, const std::string& source, const std::string& key) {
+  if (!node.is_boolean()) bad(source, key, "expected true or false");
+  return *node.value<bool>();
+}
+
+const toml::table& get_table(const toml::node& node, const std::string& source, const std::string& key) {
+  if (!node.is_table()) bad(source, key, "expected a table [" + key + "]");
+  return *node.as_table();
+}
+
+std::filesystem::path get_path(const toml::node& node, const std::string& source, const std::string& key) {
+  std::string s = get_string(node, source, key);
+  if (s.empty()) bad(source, key, "must not be empty");
+  if (s.find('\0') != std::string::npos) bad(source, key, "contains a NUL character");
+  return std::filesystem::path(s);
+}
+
+bool is_ip_address(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool valid_seid(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void parse_server(const toml::table& t, const std::string& src, ServerConfig& cfg) {
+  for (auto&& [k, v] : t) {
+    const std::string key = "server." + std::string(k.str());
+    if (k == "listen_address") {
+      cfg.listen_address = get_string(v, src, key);
+      if (!is_ip_address(cfg.listen_address)) bad(src, key, "expected an IPv4 or IPv6 address");
+    } else if (k == "log_level") {
+      cfg.log_level = get_string(v, src, key);
+      static const char* const levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+      bool known = false;
+      for (auto* l : levels) known = known || cfg.log_level == l;
+      if (!known) bad(src, key, "expected one of trace, debug, info, warn, error, critical, off");
+    } else {
+      bad(src, key, "unknown key");
+    }
+  }
+}
+
+void parse_store(const toml::table& t, const std::string& src, ServerConfig& cfg) {
+  for (auto&& [k, v] : t) {
+    const std::string key = "store." + std::string(k.str());
+    if (k == "backend") {
+      cfg.store_backend = get_string(v, src, key);
+      if (cfg.store_backend != "sqlite")
+        bad(src, key, "unsupported backend \"" + cfg.store_backend + "\" (expected \"sqlite\")");
+    } else if (k == "path") {
+      cfg.store_path = get_path(v, src, key);
+    } else if (k == "master_key") {
+      cfg.master_key_path = get_path(v, src, key);
+    } else {
+      bad(src, key, "unknown key");
+    }
+  }
+}
+
+void parse_pki(const toml::table& t, const std::string& src, ServerConfig& cfg) {
+  for (auto&& [k, v] : t) {
+    const std::string key = "pki." + std::string(k.str());
+    if (k == "dir") {
+      cfg.pki_dir = get_path(v, src, key);
+    } else {
+      bad(src, key, "unknown key");
+    }
+  }
+}
+
+void parse_demo(const toml::table& t, const std::string& src, ServerConfig& cfg) {
+  for (auto&& [k, v] : t) {
+    const std::string key = "demo." + std::string(k.str());
+    if (k == "create_cards") {
+      cfg.demo_cards = get_bool(v, src, key);
+    } else {
+      bad(src, key, "unknown key");
+    }
+  }
+}
+
+void parse_vpcd(const toml::node& node, const std::string& src, ServerConfig& cfg) {
+  if (!node.is_array_of_tables()) bad(src, "vpcd", "expected an array of tables [[vpcd]]");
+  std::size_t i = 0;
+  for (const toml::node& item : *node.as_array()) {
+    const std::string prefix = "vpcd[" + std::to_string(i++) + "].";
+    VpcdSlot slot;
+    bool have_address = false;
+    for (auto&& [k, v] : *item.as_table()) {
+      const std::string key = prefix + std::string(k.str());
+      if (k == "address") {
+        const std::string text = get_string(v, src, key);
+        VpcdSlot parsed;
+        try {
+          parsed = parse_vpcd_slot(text);
+        } catch (const Error& e) {
+          bad(src, key, e.what());
+        }
+        if (!parsed.seid.empty()) bad(src, key, "give the card with the seid key, not after a comma");
+        slot.host = parsed.host;
+        slot.port = parsed.port;
+        have_address = true;
+      } else if (k == "seid") {
+        slot.seid = get_string(v, src, key);
+        if (!valid_seid(slot.seid)) bad(src, key, "a SEID is 1-64 characters of A-Z a-z 0-9 . _ -");
+      } else {
+        bad(src, key, "unknown key");
+      }
+    }
+    if (!have_address) bad(src, prefix + "address", "missing (e.g. address = \"127.0.0.1:35963\")");
+    if (cfg.vpcd.size() >= 2) bad(src, "vpcd", "at most two slots (vpcd serves two readers)");
+    cfg.vpcd.push_back(slot);
+  }
+}
+
+}  // namespace
+
+ServerConfig parse_config(std::string_view toml_text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+        << e.description();
+    fail(Errc::parse, msg.str());
+  }
+  ServerConfig cfg;
+  for (auto&& [k, v] : root) {
+    const std::string key(k.str());
+    if (k == "server")
+      parse_server(get_table(v, source, key), source, cfg);
+    else if (k == "store")
+      parse_store(get_table(v, source, key), source, cfg);
+    else if (k == "pki")
+      parse_pki(get_table(v, source, key), source, cfg);
+    else if (k == "demo")
+      parse_demo(get_table(v, source, key), source, cfg);
+    else if (k == "vpcd")
+      parse_vpcd(v, source, cfg);
+    else
+      bad(source, key, "unknown key");
+  }
+  return cfg;
+}
+
+ServerConfig load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(Errc::io, "cannot read config file " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.string());
+}
+
+VpcdSlot parse_vpcd_slot(std::string_view text) {
+  const std::string whole(text);
+  VpcdSlot slot;
+  std::string_view addr = text;
+  if (auto comma = text.find(','); comma != std::string_view::npos) {
+    slot.seid = std::string(text.substr(comma + 1));
+    addr = text.substr(0, comma);
+    if (!valid_seid(slot.seid))
+      fail(Errc::parse, "vpcd slot \"" + whole + "\": bad SEID \"" + slot.seid + "\"");
+  }
+  std::string_view host, port;
+  if (!addr.empty() && addr.front() == '[') {
+    auto close = addr.find(']');
+    if (close == std::string_view::npos || close + 1 >= addr.size() || addr[close + 1] != ':')
+      fail(Errc::parse, "vpcd slot \"" + whole + "\": expected [IPV6]:PORT");
+    host = addr.substr(1, close - 1);
+    port = addr.substr(close + 2);
+  } else {
+    auto colon = addr.rfind(':');
+    if (colon == std::string_view::npos) fail(Errc::parse, "vpcd slot \"" + whole + "\": expected HOST:PORT");
+    host = addr.substr(0, colon);
+    port = addr.substr(colon + 1);
+  }
+  if (host.empty()) fail(Errc::parse, "vpcd slot \"" + whole + "\": empty host");
+  unsigned long value = 0;
+  if (port.empty() || port.size() > 5) fail(Errc::parse, "vpcd slot \"" + whole + "\": bad port");
+  for (char c : port) {
+    if (c < '0' || c > '9') fail(Errc::parse, "vpcd slot \"" + whole + "\": bad port");
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (value == 0 || value > 65535) fail(Errc::parse, "vpcd slot \"" + whole + "\": port out of range");
+  slot.host = std::string(host);
+  slot.port = static_cast<std::uint16_t>(value);
+  return slot;
+}
+
+std::filesystem::path resolve_in_state_dir(const std::filesystem::path& state_dir,
+                                           const std::filesystem::path& p) {
+  return p.is_absolute() ? p : state_dir / p;
+}
+
+}  // namespace sesame::server

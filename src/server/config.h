@@ -1,0 +1,44 @@
+// sesamed's configuration: the TOML file given with --config, validated once at start.
+// Every key is documented in docs/CONFIGURATION.md. Unknown keys and bad values are refused with
+// Error(Errc::parse) whose message names the key, so a typo never silently becomes a default.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sesame::server {
+
+// One vpcd reader slot sesamed connects to (vsmartcard's pcscd driver listens, sesamed dials).
+struct VpcdSlot {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 35963;
+  std::string seid;  // empty: the first card (the first demo card on a fresh state dir)
+};
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";        // where network listeners bind (loopback only by default)
+  std::string log_level = "info";                  // trace, debug, info, warn, error, critical, off
+  std::string store_backend = "sqlite";            // only "sqlite" so far
+  std::filesystem::path store_path = "sesame.db";  // relative to the state dir
+  std::filesystem::path master_key_path = "master.key";  // relative to the state dir
+  std::filesystem::path pki_dir = "pki";                 // relative to the state dir
+  bool demo_cards = false;                               // create demo cards on first start
+  std::vector<VpcdSlot> vpcd;
+};
+
+// Parses TOML text. `source` names the file in error messages.
+ServerConfig parse_config(std::string_view toml_text, const std::string& source);
+// Reads and parses a file. Throws Error(Errc::io) when it cannot be read.
+ServerConfig load_config(const std::filesystem::path& file);
+
+// "HOST:PORT" or "HOST:PORT,SEID" ("[::1]:35963" for IPv6). Throws Error(Errc::parse).
+VpcdSlot parse_vpcd_slot(std::string_view text);
+
+// A path from the config made absolute against the state dir (absolute paths stay as they are).
+std::filesystem::path resolve_in_state_dir(const std::filesystem::path& state_dir,
+                                           const std::filesystem::path& p);
+
+}  // namespace sesame::server

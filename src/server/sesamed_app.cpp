@@ -1,0 +1,159 @@
+#include "server/sesamed_app.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <asio.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "card/card_service.h"
+#include "server/config.h"
+#include "server/demo_cards.h"
+#include "server/dev_pki.h"
+#include "server/file_io.h"
+#include "server/local_state.h"
+#include "server/vpcd_bridge.h"
+#include "util/error.h"
+#include "util/hex.h"
+
+namespace sesame::server {
+namespace {
+
+constexpr int exit_runtime = 1;
+constexpr int exit_usage = 2;
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("sesamed");
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+void log_cards(card::CardService& cards) {
+  const auto seids = cards.list_cards();
+  if (seids.empty()) spdlog::info("no cards yet (create one: sesame card create --state-dir DIR)");
+  for (const auto& seid : seids) {
+    const card::CardInfo info = cards.info(seid);
+    std::string applets;
+    for (const auto& a : info.applets) {
+      if (a.security_domain) continue;
+      applets += (applets.empty() ? "" : ", ") + a.module + " " + to_hex(a.aid);
+    }
+    spdlog::info("card {}: {}", seid, applets.empty() ? "no applets" : applets);
+  }
+}
+
+// Runs the event loop until SIGINT/SIGTERM. Everything it made is torn down before it returns.
+void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots) {
+  asio::io_context io;
+  asio::thread_pool card_pool(2);
+  std::vector<std::unique_ptr<VpcdBridge>> bridges;
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    bridges.push_back(
+        std::make_unique<VpcdBridge>(io, card_pool, cards, slots[i], "vpcd slot " + std::to_string(i)));
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("{} received, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    for (auto& b : bridges) b->stop();
+  });
+  for (auto& b : bridges) b->start();
+  if (bridges.empty())
+    spdlog::info(
+        "no listeners configured (add a [[vpcd]] slot or --vpcd HOST:PORT; RACS and HTTPS come later)");
+  spdlog::info("sesamed running; Ctrl-C or SIGTERM stops it");
+
+  // With no bridge the signal wait is the only work, so run() returns exactly when a signal came.
+  io.run();
+  // Card work still in flight finishes; its completions find the bridges stopped.
+  card_pool.join();
+  io.restart();
+  io.run();
+  bridges.clear();
+}
+
+}  // namespace
+
+int sesamed_main(int argc, char** argv) {
+  CLI::App app{"sesamed: hosts secure elements (virtual smart cards) in software"};
+  std::string config_path, state_dir;
+  std::vector<std::string> vpcd_args;
+  app.add_option("--config", config_path, "TOML configuration file (docs/CONFIGURATION.md)")->required();
+  app.add_option("--state-dir", state_dir, "directory for the database, master key and dev PKI")->required();
+  app.add_option("--vpcd", vpcd_args,
+                 "connect a card to vpcd at HOST:PORT[,SEID] (repeat for the second slot; replaces "
+                 "the config's [[vpcd]] slots)")
+      ->take_all();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_usage;
+  }
+
+  ServerConfig config;
+  try {
+    config = load_config(config_path);
+    if (!vpcd_args.empty()) {
+      config.vpcd.clear();
+      for (const auto& a : vpcd_args) config.vpcd.push_back(parse_vpcd_slot(a));
+      if (config.vpcd.size() > 2) fail(Errc::parse, "--vpcd: at most two slots (vpcd serves two readers)");
+    }
+  } catch (const Error& e) {
+    std::fprintf(stderr, "sesamed: configuration error: %s\n", e.what());
+    return exit_usage;
+  }
+  setup_logging(config.log_level);
+
+  try {
+    const std::filesystem::path state(state_dir);
+    ensure_private_dir(state);
+    const DevPki pki = ensure_dev_pki(resolve_in_state_dir(state, config.pki_dir));
+    spdlog::info("{} development PKI in {} (CA {}, server {}, admin client {})",
+                 pki.created ? "created" : "using", pki.ca_cert.parent_path().string(),
+                 pki.ca_cert.filename().string(), pki.server_cert.filename().string(),
+                 pki.admin_cert.filename().string());
+
+    {
+      LocalState local(state, config, /*create=*/true);
+      spdlog::info("{} store {} (sqlite)", local.created() ? "created" : "opened",
+                   local.database_path().string());
+      card::CardService& cards = local.cards();
+      if (local.created() && config.demo_cards) {
+        for (const DemoCard& d : create_demo_cards(cards))
+          spdlog::info("created demo card SEID {} ({}; applet AID {})", d.seid, d.label, to_hex(d.aid));
+      }
+      log_cards(cards);
+
+      std::vector<VpcdSlot> slots = config.vpcd;
+      for (auto& slot : slots) {
+        if (slot.seid.empty()) {
+          const auto all = cards.list_cards();
+          if (all.empty())
+            fail(Errc::not_found, "vpcd slot " + slot.host + ":" + std::to_string(slot.port) +
+                                      " needs a card, and there is none");
+          const auto demos = demo_card_plan();
+          slot.seid = cards.exists(demos.front().seid) ? demos.front().seid : all.front();
+        } else if (!cards.exists(slot.seid)) {
+          fail(Errc::not_found,
+               "vpcd slot " + slot.host + ":" + std::to_string(slot.port) + ": no card " + slot.seid);
+        }
+      }
+      serve(cards, slots);
+    }  // the store closes here, after every connection
+    spdlog::info("stopped; store closed");
+  } catch (const Error& e) {
+    spdlog::critical("{} ({})", e.what(), errc_name(e.code()));
+    return exit_runtime;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return exit_runtime;
+  }
+  return 0;
+}
+
+}  // namespace sesame::server
