@@ -3,6 +3,7 @@
 #include <string>
 
 #include "util/error.h"
+#include "util/hex.h"
 
 namespace sesame::iso7816 {
 namespace {
@@ -109,10 +110,26 @@ bool CommandApdu::secure_messaging() const {
 }
 
 std::uint8_t cla_with_channel(std::uint8_t cla, int channel) {
-  const std::uint8_t keep = cla & 0x80;  // proprietary bit
-  if (channel < 4) return static_cast<std::uint8_t>(keep | (cla & 0x1C) | channel);
-  const std::uint8_t sm = (cla & 0x0C) ? 0x20 : (cla & 0x20);
-  return static_cast<std::uint8_t>(keep | 0x40 | sm | (cla & 0x10) | ((channel - 4) & 0x0F));
+  if (channel < 0 || channel > 19)
+    fail(Errc::invalid_argument, "APDU: logical channel " + std::to_string(channel) + " outside 0..19");
+  if (cla == 0xFF || (cla & 0x60) == 0x20)
+    fail(Errc::invalid_argument, "APDU: CLA " + to_hex(ByteView(&cla, 1)) + " has no logical channel coding");
+  // ISO/IEC 7816-4 §5.4.1: in the further interindustry class b4-b1 are the channel and b6 the
+  // SM indication, so they must be read from the right bits before the class changes.
+  const bool further = further_interindustry(cla);
+  const auto proprietary = static_cast<std::uint8_t>(cla & 0x80);
+  const auto chaining = static_cast<std::uint8_t>(cla & 0x10);
+  const bool sm = further ? (cla & 0x20) != 0 : (cla & 0x0C) != 0;
+  if (channel < 4) {
+    // Further SM (b6) is "SM per §6, header not processed": 10 in the first class's b4-b3, or
+    // GlobalPlatform's 01 under a proprietary class (84 <-> E0, GP Card Spec §11.1.4).
+    std::uint8_t sm_bits = cla & 0x0C;
+    if (further) sm_bits = sm ? (proprietary ? 0x04 : 0x08) : 0x00;
+    return static_cast<std::uint8_t>(proprietary | chaining | sm_bits | channel);
+  }
+  const auto out = static_cast<std::uint8_t>(proprietary | 0x40 | (sm ? 0x20 : 0x00) | chaining | (channel - 4));
+  if (out == 0xFF) fail(Errc::invalid_argument, "APDU: proprietary SM chained command on channel 19 would be CLA FF");
+  return out;
 }
 
 ResponseApdu ResponseApdu::parse(ByteView raw) {

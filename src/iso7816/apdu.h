@@ -31,7 +31,11 @@ struct CommandApdu {
   bool secure_messaging() const;
 };
 
-// CLA with its channel bits replaced (keeps SM and chaining bits).
+// CLA with its channel bits replaced, switching between the first (channels 0-3) and further
+// (4-19) interindustry codings as needed; keeps the proprietary bit, chaining and the SM
+// indication (SM with header authentication has no further-class coding and becomes plain SM).
+// Throws Error(Errc::invalid_argument) for a channel outside 0..19, a CLA without channel bits,
+// or a result of FF (proprietary + SM + chaining on channel 19), which is not a valid class.
 std::uint8_t cla_with_channel(std::uint8_t cla, int channel);
 
 struct ResponseApdu {
