@@ -69,6 +69,13 @@ class CardService {
                       ByteView install_params);
   void delete_applet(const std::string& seid, ByteView instance_aid);
 
+  // Life cycles, for administration until the ISD's SET STATUS exists (GP §5.1.1 / §5.3.1).
+  // Card: OP_READY -> INITIALIZED -> SECURED <-> CARD_LOCKED, any -> TERMINATED; else
+  // Error(Errc::state). Applet: 03 INSTALLED, 07 SELECTABLE, application-specific (b3..b1 = 111),
+  // LOCKED = b8 set; the ISD's is the card's (Error(Errc::invalid_argument)).
+  void set_life_cycle(const std::string& seid, CardLifeCycle life_cycle);
+  void set_applet_life_cycle(const std::string& seid, ByteView instance_aid, std::uint8_t life_cycle);
+
   // Power and reset. Return the ATR. transmit() on a card that is off powers it on first.
   Bytes power_on(const std::string& seid);
   void power_off(const std::string& seid);

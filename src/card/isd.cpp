@@ -1,0 +1,236 @@
+#include "card/isd.h"
+
+#include <vector>
+
+#include "card/card.h"
+#include "card/tlv.h"
+#include "iso7816/status_word.h"
+#include "util/error.h"
+
+namespace sesame::card {
+namespace {
+
+using iso7816::CommandApdu;
+using iso7816::ResponseApdu;
+using iso7816::Sw;
+using iso7816::throw_sw;
+
+constexpr std::uint16_t kSwMoreData = 0x6310;  // GP Table 11-34: more data available
+constexpr std::uint8_t kElfLoaded = 0x01;      // GP §5.3.1: executable load file LOADED
+
+// {globalPlatform} = 1.2.840.114283 (GP 2.3 §H.1)
+const Bytes kGpOid{0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B};
+
+Bytes oid(std::initializer_list<std::uint8_t> arcs) {
+  Bytes v = kGpOid;
+  v.insert(v.end(), arcs);
+  return tlv(0x06, v);
+}
+
+struct StatusSession {
+  std::vector<Bytes> remaining;  // encoded entries not yet sent
+  std::uint8_t p1 = 0, p2 = 0;
+};
+
+bool has_prefix(ByteView aid, ByteView prefix) {
+  return aid.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), aid.begin());
+}
+
+class Isd final : public Applet {
+ public:
+  explicit Isd(const Card& card) : card_(card) {}
+
+  ResponseApdu process(const CommandApdu& apdu, AppletContext& ctx) override {
+    if (ctx.selecting()) return select_response(apdu, ctx);
+    const bool gp_class = (apdu.cla & 0x80) != 0;
+    switch (apdu.ins) {
+      case 0xA4:  // a SELECT no applet took (forwarded by the runtime): the ISD has no DFs
+        throw_sw(Sw::file_not_found);
+      case 0xCA:
+      case 0xCB:
+        return get_data(apdu);
+      case 0xF2:
+        if (!gp_class) throw_sw(Sw::cla_not_supported);
+        return get_status(apdu, ctx);
+      case 0xE6:  // INSTALL
+      case 0xE4:  // DELETE
+      case 0xE8:  // LOAD
+      case 0xD8:  // PUT KEY
+      case 0xF0:  // SET STATUS
+      case 0xE2:  // STORE DATA
+        if (!gp_class) throw_sw(Sw::cla_not_supported);
+        // GP §10.2: card content management needs an authenticated secure channel.
+        throw_sw(Sw::security_status_not_satisfied);
+      default:  // INITIALIZE UPDATE, EXTERNAL AUTHENTICATE: no secure channel protocol yet
+        throw_sw(Sw::ins_not_supported);
+    }
+  }
+
+ private:
+  ResponseApdu select_response(const CommandApdu& apdu, AppletContext& ctx) const {
+    ResponseApdu r;
+    if ((apdu.p2 & 0x0C) == 0x0C) return r;
+    // GP §11.9.3.1: FCI '6F' { '84' AID, 'A5' { '73' SD management data, '9F65' max Lc } }
+    Bytes prop = tlv(0x73, card_recognition_data());
+    append_tlv(prop, 0x9F65, Bytes{0xFF});
+    Bytes fci = tlv(0x84, ctx.instance_aid());
+    append_tlv(fci, 0xA5, prop);
+    r.data = tlv(0x6F, fci);
+    return r;
+  }
+
+  ResponseApdu get_data(const CommandApdu& apdu) const {
+    if (!apdu.data.empty()) throw_sw(Sw::wrong_length);
+    switch ((apdu.p1 << 8) | apdu.p2) {
+      case 0x9F7F:
+        return {tlv(0x9F7F, cplc(card_.seid())), 0x9000};
+      case 0x0066:
+        return {tlv(0x66, tlv(0x73, card_recognition_data())), 0x9000};
+      default:
+        throw_sw(Sw::referenced_data_not_found);
+    }
+  }
+
+  // GP §11.4: GET STATUS.
+  ResponseApdu get_status(const CommandApdu& apdu, AppletContext& ctx) const {
+    auto& s = ctx.session<StatusSession>();
+    if ((apdu.p2 & 0xFC) != 0) throw_sw(Sw::incorrect_p1p2);
+    const bool tags = (apdu.p2 & 0x02) != 0;
+    if (apdu.p2 & 0x01) {  // next occurrence
+      if (s.remaining.empty() || s.p1 != apdu.p1 || (s.p2 & 0x02) != (apdu.p2 & 0x02)) throw_sw(Sw::referenced_data_not_found);
+    } else {
+      s.remaining = entries(apdu.p1, tags, search_prefix(apdu.data));
+      s.p1 = apdu.p1;
+      s.p2 = apdu.p2;
+      if (s.remaining.empty()) throw_sw(Sw::referenced_data_not_found);
+    }
+    const std::size_t limit = (apdu.ne == 0 || apdu.ne > 256) ? 256 : apdu.ne;
+    ResponseApdu r;
+    std::size_t used = 0;
+    while (used < s.remaining.size() && (used == 0 || r.data.size() + s.remaining[used].size() <= limit)) append(r.data, s.remaining[used++]);
+    s.remaining.erase(s.remaining.begin(), s.remaining.begin() + static_cast<std::ptrdiff_t>(used));
+    if (!s.remaining.empty()) r.sw = kSwMoreData;
+    return r;
+  }
+
+  static Bytes search_prefix(ByteView data) {
+    // The search criteria must hold '4F' (AID, possibly empty for "all"); only '4F' is supported.
+    std::vector<TlvItem> items;
+    try {
+      items = parse_tlv_list(data);
+    } catch (const Error&) {
+      throw_sw(Sw::incorrect_data);
+    }
+    if (items.size() != 1 || items[0].tag != 0x4F) throw_sw(Sw::incorrect_data);
+    return Bytes(items[0].value.begin(), items[0].value.end());
+  }
+
+  std::vector<Bytes> entries(std::uint8_t p1, bool tags, const Bytes& prefix) const {
+    const CardState& st = card_.state();
+    const Bytes& sd = st.applets[0].aid;
+    std::vector<Bytes> out;
+    auto app_entry = [&](const AppletEntry& e, std::uint8_t life_cycle, const AppletModule* m) {
+      Bytes v;
+      if (!tags) {  // GP §11.4.3.1 (legacy): length, AID, life cycle, first privilege byte
+        v.push_back(static_cast<std::uint8_t>(e.aid.size()));
+        append(v, e.aid);
+        v.push_back(life_cycle);
+        v.push_back(e.privileges[0]);
+        return v;
+      }
+      Bytes in = tlv(0x4F, e.aid);
+      append_tlv(in, 0x9F70, Bytes{life_cycle});
+      append_tlv(in, 0xC5, e.privileges);
+      if (m) append_tlv(in, 0xC4, m->load_file_aid);
+      append_tlv(in, 0xCC, sd);
+      return tlv(0xE3, in);
+    };
+    switch (p1) {
+      case 0x80:
+        if (has_prefix(sd, prefix)) out.push_back(app_entry(st.applets[0], static_cast<std::uint8_t>(st.life_cycle), nullptr));
+        break;
+      case 0x40:
+        for (std::size_t i = 1; i < st.applets.size(); ++i) {
+          const auto& e = st.applets[i];
+          if (has_prefix(e.aid, prefix)) out.push_back(app_entry(e, e.life_cycle, card_.registry().find(e.module)));
+        }
+        break;
+      case 0x20:
+      case 0x10:
+        for (const auto& m : card_.registry().modules()) {
+          if (!has_prefix(m.load_file_aid, prefix)) continue;
+          Bytes v;
+          if (!tags) {  // length, AID, life cycle, privileges (00), [number of modules, modules]
+            v.push_back(static_cast<std::uint8_t>(m.load_file_aid.size()));
+            append(v, m.load_file_aid);
+            v.push_back(kElfLoaded);
+            v.push_back(0x00);
+            if (p1 == 0x10) {
+              v.push_back(1);
+              v.push_back(static_cast<std::uint8_t>(m.module_aid.size()));
+              append(v, m.module_aid);
+            }
+          } else {
+            Bytes in = tlv(0x4F, m.load_file_aid);
+            append_tlv(in, 0x9F70, Bytes{kElfLoaded});
+            append_tlv(in, 0xCC, sd);
+            if (p1 == 0x10) append_tlv(in, 0x84, m.module_aid);
+            v = tlv(0xE3, in);
+          }
+          out.push_back(std::move(v));
+        }
+        break;
+      default:
+        throw_sw(Sw::incorrect_p1p2);
+    }
+    return out;
+  }
+
+  const Card& card_;
+};
+
+std::uint32_t fnv1a32(std::string_view s) {
+  std::uint32_t h = 0x811C9DC5u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x01000193u;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::unique_ptr<Applet> make_isd(const Card& card) { return std::make_unique<Isd>(card); }
+
+Bytes cplc(const std::string& seid) {
+  Bytes c;
+  put_u16(c, 0x5345);  // IC fabricator: 'SE' (sesame, software)
+  put_u16(c, 0x5331);  // IC type: 'S1'
+  put_u16(c, 0x5345);  // operating system identifier
+  put_u16(c, 0x5001);  // operating system release date (YDDD: 2025, day 001)
+  put_u16(c, 0x0001);  // operating system release level
+  put_u16(c, 0x0000);  // IC fabrication date
+  put_u32(c, fnv1a32(seid));  // IC serial number: derived from the SEID (stable, not secret)
+  put_u16(c, 0x0000);  // IC batch identifier
+  put_u16(c, 0x0000);  // IC module fabricator
+  put_u16(c, 0x0000);  // IC module packaging date
+  put_u16(c, 0x5345);  // ICC manufacturer
+  put_u16(c, 0x0000);  // IC embedding date
+  put_u16(c, 0x0000);  // IC pre-personalizer
+  put_u16(c, 0x0000);  // IC pre-personalization equipment date
+  put_u32(c, 0);       // IC pre-personalization equipment identifier
+  put_u16(c, 0x0000);  // IC personalizer
+  put_u16(c, 0x0000);  // IC personalization date
+  put_u32(c, 0);       // IC personalization equipment identifier
+  return c;            // 42 bytes
+}
+
+Bytes card_recognition_data() {
+  Bytes v = oid({0x01});                      // {globalPlatform 1}: card recognition data
+  append_tlv(v, 0x60, oid({0x02, 0x02, 0x03}));  // {globalPlatform 2 v}: GP card spec version 2.3
+  append_tlv(v, 0x63, oid({0x03}));           // {globalPlatform 3}: card identification scheme
+  append_tlv(v, 0x64, oid({0x04, 0x03, 0x00}));  // {globalPlatform 4 scp i}: SCP03, i=00
+  return v;
+}
+
+}  // namespace sesame::card
