@@ -115,7 +115,8 @@ class GroupCommitterTest : public ::testing::Test {
       });
     });
     started.get_future().wait();
-    std::vector<bool> ok(n, false);
+    // One byte per job: std::vector<bool> packs bits, so threads setting neighbours would race.
+    std::vector<char> landed(n, 0);
     std::vector<std::thread> threads;
     for (int i = 0; i < n; ++i) {
       threads.emplace_back([&, i] {
@@ -124,7 +125,7 @@ class GroupCommitterTest : public ::testing::Test {
             Statement(c, "INSERT INTO t (v) VALUES (?)").integer(1, next_ + i).run();
             if (job_fails(i)) fail(Errc::io, "job failed");
           });
-          ok[i] = true;
+          landed[i] = 1;
         } catch (const Error&) {
         }
       });
@@ -134,7 +135,7 @@ class GroupCommitterTest : public ::testing::Test {
     for (auto& t : threads) t.join();
     blocker.join();
     next_ += n;
-    return ok;
+    return std::vector<bool>(landed.begin(), landed.end());
   }
 
   std::string rows() { return query_text(h_.path(), "SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)"); }
