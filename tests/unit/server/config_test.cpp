@@ -73,6 +73,7 @@ TEST(Config, TheShippedDevConfigParses) {
       load_config(std::filesystem::path(__FILE__).parent_path() / "../../../etc/sesamed.dev.toml");
   EXPECT_TRUE(c.demo_cards);
   EXPECT_EQ(c.listen_address, "127.0.0.1");
+  EXPECT_TRUE(c.vpcd.empty());  // the bridge is off unless --vpcd asks for it
 }
 
 TEST(Config, UnknownKeysAreNamed) {
