@@ -60,6 +60,7 @@ std::vector<Certificate> TrustStore::verify(const Certificate& leaf, std::span<c
     case RevocationCheck::none: break;
     case RevocationCheck::leaf: flags |= X509_V_FLAG_CRL_CHECK; break;
     case RevocationCheck::all: flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL; break;
+    default: fail(Errc::invalid_argument, "trust store: unknown revocation check");  // fail closed
   }
   if (flags && X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx.get()), flags) != 1)
     internal::fail_ossl(Errc::crypto, "trust store: cannot set flags");
@@ -68,6 +69,7 @@ std::vector<Certificate> TrustStore::verify(const Certificate& leaf, std::span<c
     case CertPurpose::any: break;
     case CertPurpose::server_auth: purpose = X509_PURPOSE_SSL_SERVER; break;
     case CertPurpose::client_auth: purpose = X509_PURPOSE_SSL_CLIENT; break;
+    default: fail(Errc::invalid_argument, "trust store: unknown certificate purpose");  // fail closed
   }
   if (purpose && X509_STORE_CTX_set_purpose(ctx.get(), purpose) != 1)
     internal::fail_ossl(Errc::crypto, "trust store: cannot set purpose");

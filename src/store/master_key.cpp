@@ -83,13 +83,17 @@ bool create(const std::string& path) {
       ssize_t n = ::write(fd.get(), key.data() + put, key.size() - put);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
+        const int saved = errno;  // unlink() would overwrite the reason
         ::unlink(tmp.c_str());
+        errno = saved;
         io_fail("cannot write master key file", tmp);
       }
       put += static_cast<std::size_t>(n);
     }
     if (::fsync(fd.get()) != 0) {
+      const int saved = errno;
       ::unlink(tmp.c_str());
+      errno = saved;
       io_fail("cannot sync master key file", tmp);
     }
   }
