@@ -108,7 +108,7 @@ def body(tmp, children, sesamed):
     check(os.path.exists(sock), "private pcscd is up")
 
     wait_for(lambda: "connected to vpcd" in read_log(slog), 30, "sesamed to connect to vpcd")
-    check(True, "sesamed connected after vpcd appeared (reconnect with backoff works)")
+    print("ok: sesamed connected after vpcd appeared (reconnect with backoff works)")
 
     # --- pyscard: reader list, ATR, APDUs through SCardTransmit.
     def card_present():
