@@ -31,7 +31,7 @@ test: build
 
 bench: deps
 	cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSESAME_TESTS=OFF -DSESAME_BENCH=ON
-	cmake --build $(BENCH_BUILD) -j $(JOBS)
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target benchmarks
 	scripts/run-bench $(BENCH_BUILD)
 
 fuzz: deps
