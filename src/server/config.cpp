@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/racs/racs_config_parse.h"
 #include "util/error.h"
 
 namespace sesame::server {
@@ -76,8 +77,20 @@ void parse_store(const toml::table& t, const std::string& src, ServerConfig& cfg
     const std::string key = "store." + std::string(k.str());
     if (k == "backend") {
       cfg.store_backend = get_string(v, src, key);
-      if (cfg.store_backend != "sqlite")
-        bad(src, key, "unsupported backend \"" + cfg.store_backend + "\" (expected \"sqlite\")");
+      if (cfg.store_backend != "sqlite" && cfg.store_backend != "postgres")
+        bad(src, key, "unsupported backend \"" + cfg.store_backend + "\" (expected \"sqlite\" or \"postgres\")");
+    } else if (k == "conninfo") {
+      cfg.store_conninfo = get_string(v, src, key);
+      if (cfg.store_conninfo.empty()) bad(src, key, "must not be empty");
+    } else if (k == "node_id") {
+      cfg.store_node_id = get_string(v, src, key);
+      bool ok = !cfg.store_node_id.empty() && cfg.store_node_id.size() <= 200;
+      for (char c : cfg.store_node_id) ok = ok && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+      if (!ok) bad(src, key, "expected 1-200 printable characters");
+    } else if (k == "lease_ttl_ms") {
+      auto ms = v.value<std::int64_t>();
+      if (!v.is_integer() || !ms || *ms < 100 || *ms > 3600000) bad(src, key, "expected an integer from 100 to 3600000");
+      cfg.store_lease_ttl_ms = static_cast<std::uint32_t>(*ms);
     } else if (k == "path") {
       cfg.store_path = get_path(v, src, key);
     } else if (k == "master_key") {
@@ -86,6 +99,8 @@ void parse_store(const toml::table& t, const std::string& src, ServerConfig& cfg
       bad(src, key, "unknown key");
     }
   }
+  if (cfg.store_backend == "postgres" && cfg.store_conninfo.empty())
+    bad(src, "store.conninfo", "required with backend = \"postgres\"");
 }
 
 void parse_pki(const toml::table& t, const std::string& src, ServerConfig& cfg) {
@@ -169,6 +184,8 @@ ServerConfig parse_config(std::string_view toml_text, const std::string& source)
       parse_demo(get_table(v, source, key), source, cfg);
     else if (k == "vpcd")
       parse_vpcd(v, source, cfg);
+    else if (k == "racs")
+      racs::parse_racs_config(get_table(v, source, key), source, cfg.racs);
     else
       bad(source, key, "unknown key");
   }

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/racs/racs_config.h"
+
 namespace sesame::server {
 
 // One vpcd reader slot sesamed connects to (vsmartcard's pcscd driver listens, sesamed dials).
@@ -21,12 +23,16 @@ struct VpcdSlot {
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";        // where network listeners bind (loopback only by default)
   std::string log_level = "info";                  // trace, debug, info, warn, error, critical, off
-  std::string store_backend = "sqlite";            // only "sqlite" so far
+  std::string store_backend = "sqlite";            // "sqlite" or "postgres"
+  std::string store_conninfo;                      // postgres: libpq connection string or URI
+  std::string store_node_id;                       // postgres: this node's lease name (default: host name)
+  std::uint32_t store_lease_ttl_ms = 10000;        // postgres: a dead node's cards move after this long
   std::filesystem::path store_path = "sesame.db";  // relative to the state dir
   std::filesystem::path master_key_path = "master.key";  // relative to the state dir
   std::filesystem::path pki_dir = "pki";                 // relative to the state dir
   bool demo_cards = false;                               // create demo cards on first start
   std::vector<VpcdSlot> vpcd;
+  racs::RacsConfig racs;  // [racs]: docs/RACS.md
 };
 
 // Parses TOML text. `source` names the file in error messages.

@@ -9,12 +9,17 @@
 #include <cstdio>
 
 #include "card/card_service.h"
+#include "crypto/tls_context.h"
 #include "server/config.h"
 #include "server/demo_cards.h"
 #include "server/dev_pki.h"
 #include "server/file_io.h"
 #include "server/local_state.h"
+#include "server/racs/access_tables.h"
+#include "server/racs/racs_audit.h"
+#include "server/racs/racs_listener.h"
 #include "server/vpcd_bridge.h"
+#include "store/store.h"
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -36,7 +41,13 @@ void log_cards(card::CardService& cards) {
   const auto seids = cards.list_cards();
   if (seids.empty()) spdlog::info("no cards yet (create one: sesame card create --state-dir DIR)");
   for (const auto& seid : seids) {
-    const card::CardInfo info = cards.info(seid);
+    card::CardInfo info;
+    try {
+      info = cards.info(seid);
+    } catch (const store::CardLeased& e) {  // shared store: another node serves it now
+      spdlog::info("card {}: served by node {}", seid, e.node_id());
+      continue;
+    }
     std::string applets;
     for (const auto& a : info.applets) {
       if (a.security_domain) continue;
@@ -46,25 +57,67 @@ void log_cards(card::CardService& cards) {
   }
 }
 
+// What the RACS listener needs, prepared before the event loop starts.
+struct RacsSetup {
+  racs::RacsConfig config;
+  std::string listen_address;
+  crypto::TlsContext tls;
+  racs::AccessPolicy policy;
+  std::unique_ptr<racs::AuditLog> audit;
+  std::string hint;  // how to connect, logged once listening
+};
+
+std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::filesystem::path& state,
+                                      const DevPki& pki, card::CardService& cards) {
+  const racs::RacsConfig& rc = config.racs;
+  if (!rc.enabled) return std::nullopt;
+  const auto cert = rc.certificate.empty() ? pki.server_cert : resolve_in_state_dir(state, rc.certificate);
+  const auto key = rc.private_key.empty() ? pki.server_key : resolve_in_state_dir(state, rc.private_key);
+  const auto ca = rc.client_ca.empty() ? pki.ca_cert : resolve_in_state_dir(state, rc.client_ca);
+  crypto::TlsServerConfig tc{crypto::TlsIdentity::from_pem_files(cert, key), crypto::load_certificate_bundle(ca),
+                             rc.verify_depth};
+  racs::AccessPolicy policy = racs::build_access_policy(rc, state, cards.list_cards());
+  if (policy.user_count() == 0)
+    spdlog::warn("racs: no users configured ([racs.users] or users.txt in racs.acl_dir): every client is refused");
+  std::unique_ptr<racs::AuditLog> audit =
+      rc.audit_log.empty() ? racs::make_log_audit() : racs::make_file_audit(resolve_in_state_dir(state, rc.audit_log));
+  std::string host = config.listen_address.find(':') != std::string::npos ? "[" + config.listen_address + "]"
+                                                                          : config.listen_address;
+  std::string hint = "openssl s_client -connect " + host + ":" + std::to_string(rc.port) + " -cert " +
+                     pki.admin_cert.string() + " -key " + pki.admin_key.string() + " -CAfile " + pki.ca_cert.string();
+  return RacsSetup{rc, config.listen_address, crypto::TlsContext::make_server(tc), std::move(policy), std::move(audit),
+                   std::move(hint)};
+}
+
 // Runs the event loop until SIGINT/SIGTERM. Everything it made is torn down before it returns.
-void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots) {
+void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSetup* racs_setup) {
   asio::io_context io;
   asio::thread_pool card_pool(2);
   std::vector<std::unique_ptr<VpcdBridge>> bridges;
   for (std::size_t i = 0; i < slots.size(); ++i)
     bridges.push_back(
         std::make_unique<VpcdBridge>(io, card_pool, cards, slots[i], "vpcd slot " + std::to_string(i)));
+  std::unique_ptr<racs::RacsListener> racs_listener;
+  if (racs_setup)
+    racs_listener = std::make_unique<racs::RacsListener>(io, card_pool, cards, racs_setup->config, racs_setup->tls,
+                                                         racs_setup->policy, *racs_setup->audit,
+                                                         racs_setup->listen_address);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("{} received, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
     for (auto& b : bridges) b->stop();
+    if (racs_listener) racs_listener->stop();
   });
   for (auto& b : bridges) b->start();
-  if (bridges.empty())
-    spdlog::info(
-        "no listeners configured (add a [[vpcd]] slot or --vpcd HOST:PORT; RACS and HTTPS come later)");
+  if (racs_listener) {
+    racs_listener->start();
+    spdlog::info("RACS listening on {}:{} (TLS, client certificate required); try: {}", racs_setup->listen_address,
+                 racs_listener->port(), racs_setup->hint);
+  }
+  if (bridges.empty() && !racs_listener)
+    spdlog::info("no listeners configured (enable [racs], add a [[vpcd]] slot or --vpcd HOST:PORT)");
   spdlog::info("sesamed running; Ctrl-C or SIGTERM stops it");
 
   // With no bridge the signal wait is the only work, so run() returns exactly when a signal came.
@@ -73,6 +126,7 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots) {
   card_pool.join();
   io.restart();
   io.run();
+  racs_listener.reset();
   bridges.clear();
 }
 
@@ -120,8 +174,7 @@ int sesamed_main(int argc, char** argv) {
 
     {
       LocalState local(state, config, /*create=*/true);
-      spdlog::info("{} store {} (sqlite)", local.created() ? "created" : "opened",
-                   local.database_path().string());
+      spdlog::info("{} store {}", local.created() ? "created" : "opened", local.store_description());
       card::CardService& cards = local.cards();
       if (local.created() && config.demo_cards) {
         for (const DemoCard& d : create_demo_cards(cards))
@@ -143,7 +196,8 @@ int sesamed_main(int argc, char** argv) {
                "vpcd slot " + slot.host + ":" + std::to_string(slot.port) + ": no card " + slot.seid);
         }
       }
-      serve(cards, slots);
+      std::optional<RacsSetup> racs_setup = prepare_racs(config, state, pki, cards);
+      serve(cards, slots, racs_setup ? &*racs_setup : nullptr);
     }  // the store closes here, after every connection
     spdlog::info("stopped; store closed");
   } catch (const Error& e) {

@@ -1,0 +1,123 @@
+#include "server/racs/racs_config_parse.h"
+
+#include "util/error.h"
+
+namespace sesame::server::racs {
+namespace {
+
+[[noreturn]] void bad(const std::string& source, const std::string& key, const std::string& why) {
+  fail(Errc::parse, source + ": " + key + ": " + why);
+}
+
+std::string get_string(const toml::node& node, const std::string& src, const std::string& key) {
+  auto v = node.value<std::string>();
+  if (!node.is_string() || !v) bad(src, key, "expected a string");
+  return *v;
+}
+
+bool get_bool(const toml::node& node, const std::string& src, const std::string& key) {
+  if (!node.is_boolean()) bad(src, key, "expected true or false");
+  return *node.value<bool>();
+}
+
+std::int64_t get_int(const toml::node& node, const std::string& src, const std::string& key, std::int64_t lo,
+                     std::int64_t hi) {
+  if (!node.is_integer()) bad(src, key, "expected an integer");
+  const std::int64_t v = *node.value<std::int64_t>();
+  if (v < lo || v > hi) bad(src, key, "expected " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
+std::filesystem::path get_path(const toml::node& node, const std::string& src, const std::string& key) {
+  std::string s = get_string(node, src, key);
+  if (s.empty()) bad(src, key, "must not be empty");
+  if (s.find('\0') != std::string::npos) bad(src, key, "contains a NUL character");
+  return std::filesystem::path(s);
+}
+
+bool valid_seid(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void parse_users(const toml::node& node, const std::string& src, RacsConfig& cfg) {
+  if (!node.is_table()) bad(src, "racs.users", "expected a table [racs.users] of CN = [\"SEID\", ...] or \"all\"");
+  for (auto&& [k, v] : *node.as_table()) {
+    const std::string cn(k.str());
+    const std::string key = "racs.users." + cn;
+    if (cn.empty() || cn.size() > 64) bad(src, key, "a user (certificate CN) is 1-64 characters");
+    std::vector<std::string> seids;
+    if (v.is_string()) {
+      const std::string s = get_string(v, src, key);
+      if (s != "all" && s != "*") bad(src, key, "expected \"all\" or an array of SEIDs");
+      seids.push_back("*");
+    } else if (v.is_array()) {
+      for (const toml::node& item : *v.as_array()) {
+        const std::string seid = get_string(item, src, key);
+        if (seid != "*" && !valid_seid(seid)) bad(src, key, "bad SEID \"" + seid + "\"");
+        seids.push_back(seid);
+      }
+    } else {
+      bad(src, key, "expected \"all\" or an array of SEIDs");
+    }
+    cfg.users[cn] = std::move(seids);
+  }
+}
+
+}  // namespace
+
+void parse_racs_config(const toml::table& table, const std::string& src, RacsConfig& cfg) {
+  for (auto&& [k, v] : table) {
+    const std::string key = "racs." + std::string(k.str());
+    if (k == "enabled") {
+      cfg.enabled = get_bool(v, src, key);
+    } else if (k == "port") {
+      cfg.port = static_cast<std::uint16_t>(get_int(v, src, key, 1, 65535));
+    } else if (k == "certificate") {
+      cfg.certificate = get_path(v, src, key);
+    } else if (k == "private_key") {
+      cfg.private_key = get_path(v, src, key);
+    } else if (k == "client_ca") {
+      cfg.client_ca = get_path(v, src, key);
+    } else if (k == "verify_depth") {
+      cfg.verify_depth = static_cast<int>(get_int(v, src, key, 0, 16));
+    } else if (k == "users") {
+      parse_users(v, src, cfg);
+    } else if (k == "acl_dir") {
+      cfg.acl_dir = get_path(v, src, key);
+    } else if (k == "default_aid_access") {
+      cfg.default_aid_access = get_bool(v, src, key);
+    } else if (k == "max_sessions") {
+      cfg.max_sessions = static_cast<std::size_t>(get_int(v, src, key, 1, 100000));
+    } else if (k == "handshake_timeout") {
+      cfg.handshake_timeout = std::chrono::seconds(get_int(v, src, key, 1, 3600));
+    } else if (k == "idle_timeout") {
+      cfg.idle_timeout = std::chrono::seconds(get_int(v, src, key, 1, 86400 * 7));
+    } else if (k == "session_lifetime") {
+      cfg.session_lifetime = std::chrono::seconds(get_int(v, src, key, 1, 86400 * 30));
+    } else if (k == "max_line_length") {
+      cfg.limits.max_line_length = static_cast<std::size_t>(get_int(v, src, key, 256, 1 << 20));
+    } else if (k == "max_request_bytes") {
+      cfg.limits.max_request_bytes = static_cast<std::size_t>(get_int(v, src, key, 1024, 16 << 20));
+    } else if (k == "max_request_lines") {
+      cfg.limits.max_request_lines = static_cast<std::size_t>(get_int(v, src, key, 2, 999));
+    } else if (k == "max_response_bytes") {
+      cfg.limits.max_response_bytes = static_cast<std::size_t>(get_int(v, src, key, 258, 1 << 20));
+    } else if (k == "audit_log") {
+      cfg.audit_log = get_path(v, src, key);
+    } else {
+      bad(src, key, "unknown key");
+    }
+  }
+  if (cfg.certificate.empty() != cfg.private_key.empty())
+    bad(src, "racs.certificate", "give both certificate and private_key, or neither (development PKI)");
+  if (cfg.limits.max_line_length > cfg.limits.max_request_bytes)
+    bad(src, "racs.max_line_length", "larger than racs.max_request_bytes");
+}
+
+}  // namespace sesame::server::racs

@@ -1,0 +1,297 @@
+#include "server/racs/racs_listener.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <atomic>
+#include <set>
+
+#include "crypto/tls_context.h"
+#include "server/racs/racs_session.h"
+#include "util/error.h"
+
+namespace sesame::server::racs {
+
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr auto shutdown_grace = 1s;  // how long a TLS close_notify exchange may take
+}
+
+struct Connection;
+
+struct RacsListener::Impl : std::enable_shared_from_this<RacsListener::Impl> {
+  Impl(asio::io_context& io_, asio::thread_pool& pool_, card::CardService& cards, const RacsConfig& cfg,
+       const crypto::TlsContext& tls, const AccessPolicy& policy, AuditLog& audit_, std::string address_)
+      : io(io_),
+        pool(pool_),
+        config(cfg),
+        ssl(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())),
+        acceptor(asio::make_strand(io_)),
+        env{cards, policy, locks, audit_, cfg.limits},
+        audit(audit_),
+        address(std::move(address_)) {}
+
+  asio::io_context& io;
+  asio::thread_pool& pool;
+  RacsConfig config;
+  asio::ssl::context ssl;
+  tcp::acceptor acceptor;
+  CardLocks locks;
+  SessionEnv env;
+  AuditLog& audit;
+  std::string address;
+  std::set<std::shared_ptr<Connection>> connections;
+  std::atomic<std::size_t> count{0};
+  std::uint64_t next_id = 1;
+  bool stopped = false;
+
+  void accept();
+  // The set is touched only on the acceptor's strand.
+  void remove(const std::shared_ptr<Connection>& c) {
+    asio::post(acceptor.get_executor(), [self = shared_from_this(), c] {
+      self->connections.erase(c);
+      self->count = self->connections.size();
+    });
+  }
+};
+
+struct Connection : std::enable_shared_from_this<Connection> {
+  Connection(RacsListener::Impl& l, tcp::socket socket, SessionId id_)
+      : listener(l.shared_from_this()),
+        stream(std::move(socket), l.ssl),
+        timer(stream.get_executor()),
+        lifetime(stream.get_executor()),
+        id(id_) {}
+
+  std::shared_ptr<RacsListener::Impl> listener;
+  asio::ssl::stream<tcp::socket> stream;
+  asio::steady_timer timer;     // handshake, then idle
+  asio::steady_timer lifetime;  // session lifetime
+  SessionId id;
+  std::string peer;
+  std::unique_ptr<RacsSession> session;
+  std::array<char, 16384> buf{};
+  std::string out;
+  bool busy = false;      // a feed() runs on the card pool
+  bool finished = false;  // closing or closed
+  std::string end_reason;
+
+  void start() {
+    asio::error_code ec;
+    const auto ep = stream.lowest_layer().remote_endpoint(ec);
+    peer = ec ? std::string("unknown") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    stream.lowest_layer().set_option(tcp::no_delay(true), ec);  // one small record per response
+    timer.expires_after(listener->config.handshake_timeout);
+    timer.async_wait([self = shared_from_this()](const asio::error_code& e) {
+      if (!e) self->finish("handshake timeout", false);
+    });
+    stream.async_handshake(asio::ssl::stream_base::server,
+                           [self = shared_from_this()](const asio::error_code& e) { self->on_handshake(e); });
+  }
+
+  void on_handshake(const asio::error_code& ec) {
+    if (finished) return;
+    timer.cancel();
+    if (ec) {
+      const std::string why = crypto::tls_verify_error(stream.native_handle());
+      listener->audit.write("peer=" + peer + " handshake-failed reason=\"" + ec.message() +
+                            (why.empty() ? "" : ", " + why) + "\"");
+      spdlog::info("racs: TLS handshake with {} failed: {}{}", peer, ec.message(), why.empty() ? "" : " (" + why + ")");
+      return finish("handshake failed", false);
+    }
+    const auto cert = crypto::peer_certificate(stream.native_handle());
+    const std::optional<std::string> cn = cert ? cert->subject_cn() : std::nullopt;
+    if (!cn || cn->empty()) {
+      listener->audit.write("peer=" + peer + " refused reason=\"client certificate without CN\"");
+      return finish("no CN", false);
+    }
+    if (!listener->env.policy.knows_user(*cn)) {
+      listener->audit.write("peer=" + peer + " user=" + *cn + " refused reason=\"unknown user\"");
+      spdlog::info("racs: {} from {} is not a RACS user; closing", *cn, peer);
+      out = RacsSession::unknown_user_response(*cn);
+      return write_then([self = shared_from_this()] { self->finish("unknown user", true); });
+    }
+    session = std::make_unique<RacsSession>(listener->env, id, *cn, peer);
+    listener->audit.write("session=" + std::to_string(id) + " user=" + *cn + " start peer=" + peer +
+                          " tls=\"" + crypto::tls_session_summary(stream.native_handle()) + "\"");
+    lifetime.expires_after(listener->config.session_lifetime);
+    lifetime.async_wait([self = shared_from_this()](const asio::error_code& e) {
+      if (!e) self->finish("session lifetime over", true);
+    });
+    read();
+  }
+
+  void read() {
+    if (finished) return;
+    timer.expires_after(listener->config.idle_timeout);
+    timer.async_wait([self = shared_from_this()](const asio::error_code& e) {
+      if (!e) self->finish("idle timeout", true);
+    });
+    stream.async_read_some(asio::buffer(buf), [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+      if (self->finished) return;
+      self->timer.cancel();
+      if (ec) return self->finish(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
+                                      ? "closed by client"
+                                      : "read error: " + ec.message(),
+                                  false);
+      self->process(std::string(self->buf.data(), n));
+    });
+  }
+
+  void process(std::string data) {
+    busy = true;
+    asio::post(listener->pool, [self = shared_from_this(), data = std::move(data)]() {
+      RacsSession::Output result;
+      try {
+        result = self->session->feed(data);
+      } catch (const std::exception& e) {
+        spdlog::error("racs session {}: {}", self->id, e.what());
+        result.close = true;
+      }
+      asio::post(self->stream.get_executor(), [self, result = std::move(result)]() mutable {
+        self->busy = false;
+        if (self->finished) return self->end_session();
+        if (result.text.empty()) {
+          if (result.close) return self->finish("protocol error", true);
+          return self->read();
+        }
+        self->out = std::move(result.text);
+        const bool close = result.close;
+        self->write_then([self, close] {
+          if (close)
+            self->finish("protocol error", true);
+          else
+            self->read();
+        });
+      });
+    });
+  }
+
+  template <typename Next>
+  void write_then(Next next) {
+    asio::async_write(stream, asio::buffer(out),
+                      [self = shared_from_this(), next = std::move(next)](const asio::error_code& ec, std::size_t) {
+                        if (self->finished) return;
+                        if (ec) return self->finish("write error: " + ec.message(), false);
+                        next();
+                      });
+  }
+
+  // Ends the connection once. `polite`: send a TLS close_notify first (bounded by a short timer).
+  void finish(const std::string& reason, bool polite) {
+    if (finished) return;
+    finished = true;
+    end_reason = reason;
+    timer.cancel();
+    lifetime.cancel();
+    if (polite) {
+      asio::error_code ignored;
+      stream.lowest_layer().cancel(ignored);  // a pending read ends first (its handler sees finished)
+      timer.expires_after(shutdown_grace);
+      timer.async_wait([self = shared_from_this()](const asio::error_code&) { self->close_socket(); });
+      stream.async_shutdown([self = shared_from_this()](const asio::error_code&) { self->close_socket(); });
+    } else {
+      close_socket();
+    }
+    if (!busy) end_session();
+  }
+
+  void close_socket() {
+    asio::error_code ignored;
+    timer.cancel();
+    stream.lowest_layer().close(ignored);
+  }
+
+  // The session's cards are powered off on the card pool (CardService may wait on the store).
+  void end_session() {
+    auto self = shared_from_this();
+    if (session) {
+      spdlog::info("racs session {} ({}) ended: {}", id, session->user(), end_reason);
+      asio::post(listener->pool, [self]() {
+        self->session->end(self->end_reason);
+        self->listener->remove(self);
+      });
+    } else {
+      listener->remove(self);
+    }
+  }
+};
+
+void RacsListener::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](const asio::error_code& ec, tcp::socket s) {
+    if (self->stopped) return;
+    if (ec) {
+      spdlog::warn("racs: accept failed: {}", ec.message());
+      if (ec == asio::error::no_descriptors) {  // out of file descriptors: back off instead of spinning
+        auto t = std::make_shared<asio::steady_timer>(self->io, 100ms);
+        t->async_wait([self, t](const asio::error_code&) {
+          if (!self->stopped) self->accept();
+        });
+        return;
+      }
+      return self->accept();
+    }
+    if (self->connections.size() >= self->config.max_sessions) {
+      asio::error_code ignored;
+      const auto ep = s.remote_endpoint(ignored);
+      spdlog::warn("racs: {} sessions open (racs.max_sessions); refusing {}", self->connections.size(),
+                   ep.address().to_string());
+      s.close(ignored);
+      return self->accept();
+    }
+    auto c = std::make_shared<Connection>(*self, std::move(s), self->next_id++);
+    self->connections.insert(c);
+    self->count = self->connections.size();
+    // The connection's handlers run on its own strand; the listener's set only on the acceptor's.
+    asio::post(c->stream.get_executor(), [c] { c->start(); });
+    self->accept();
+  });
+}
+
+RacsListener::RacsListener(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
+                           const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
+                           AuditLog& audit, std::string listen_address)
+    : impl_(std::make_shared<Impl>(io, card_pool, cards, config, tls, policy, audit, std::move(listen_address))) {
+  if (!tls.is_server()) fail(Errc::invalid_argument, "racs: the listener needs a server TLS context");
+}
+
+RacsListener::~RacsListener() { impl_->stopped = true; }
+
+void RacsListener::start() {
+  asio::error_code ec;
+  const auto addr = asio::ip::make_address(impl_->address, ec);
+  if (ec) fail(Errc::invalid_argument, "racs: bad listen address " + impl_->address);
+  const tcp::endpoint ep(addr, impl_->config.port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    fail(Errc::io, "racs: cannot listen on " + impl_->address + ":" + std::to_string(impl_->config.port) + ": " +
+                       ec.message());
+  impl_->accept();
+}
+
+void RacsListener::stop() {
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    impl->stopped = true;
+    asio::error_code ignored;
+    impl->acceptor.close(ignored);
+    for (const auto& c : impl->connections)
+      asio::post(c->stream.get_executor(), [c] { c->finish("server stopping", false); });
+  });
+}
+
+std::uint16_t RacsListener::port() const {
+  asio::error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+std::size_t RacsListener::session_count() const { return impl_->count; }
+
+}  // namespace sesame::server::racs

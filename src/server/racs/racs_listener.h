@@ -1,0 +1,56 @@
+// sesamed's RACS listener: TLS (1.2/1.3, mandatory client certificate) on listen_address:port,
+// one RacsSession per connection, with the limits of [racs]: maximum sessions, handshake timeout,
+// idle timeout and session lifetime. Socket work runs on the io_context; session work (CardService
+// calls) on the card pool, one task at a time per session.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "server/racs/racs_config.h"
+
+namespace asio {
+class io_context;
+class thread_pool;
+}  // namespace asio
+
+namespace sesame::card {
+class CardService;
+}
+namespace sesame::crypto {
+class TlsContext;
+}
+
+namespace sesame::server::racs {
+
+class AccessPolicy;
+class AuditLog;
+
+class RacsListener {
+ public:
+  // `tls` must be a server context (crypto::TlsContext::make_server). `policy` and `audit` must
+  // outlive the listener. config.port 0 picks a free port (tests), see port().
+  RacsListener(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
+               const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
+               AuditLog& audit, std::string listen_address);
+  ~RacsListener();
+  RacsListener(const RacsListener&) = delete;
+  RacsListener& operator=(const RacsListener&) = delete;
+
+  // Binds and listens. Error(Errc::io) if the address cannot be bound.
+  void start();
+  // Stops accepting and ends every session (their cards are powered off on the card pool).
+  // Asynchronous: the io_context's run() returns once all of it is done.
+  void stop();
+
+  std::uint16_t port() const;
+  std::size_t session_count() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace sesame::server::racs

@@ -1,0 +1,105 @@
+// One RACS session (one TLS connection, one authenticated user): the BEGIN/END framing, APPEND,
+// error responses, the commands, card locking and the APDU firewall. No sockets: the listener
+// feeds it the bytes it reads and sends what it returns, so tests and the fuzzer drive it directly.
+//
+// Not thread-safe: the listener calls one session from one task at a time. CardService calls may
+// wait for a durable commit, so the listener runs feed() off its I/O thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/racs/access_policy.h"
+#include "server/racs/apdu_gate.h"
+#include "server/racs/card_locks.h"
+#include "server/racs/racs_audit.h"
+#include "server/racs/racs_config.h"
+#include "server/racs/racs_request.h"
+
+namespace sesame::card {
+class CardService;
+}
+
+namespace sesame::server::racs {
+
+// What all sessions of one listener share.
+struct SessionEnv {
+  card::CardService& cards;
+  const AccessPolicy& policy;
+  CardLocks& locks;
+  AuditLog& audit;
+  RacsLimits limits;
+};
+
+// The protocol version sesame speaks (GET-VERSION; SET-VERSION accepts only this).
+inline constexpr std::string_view protocol_version = "0.3";
+
+class RacsSession {
+ public:
+  struct Output {
+    std::string text;    // to send (may be empty)
+    bool close = false;  // close the connection after sending `text`
+  };
+
+  // `user` is the CN of the verified client certificate; `peer` names the connection in logs.
+  RacsSession(SessionEnv& env, SessionId id, std::string user, std::string peer);
+  ~RacsSession();
+  RacsSession(const RacsSession&) = delete;
+  RacsSession& operator=(const RacsSession&) = delete;
+
+  // Bytes as they arrive, in any pieces. Returns every response completed by them.
+  Output feed(std::string_view bytes);
+  // The connection is over (closed, timed out, server stopping): powers off and gives back every
+  // card this session holds. Idempotent; the destructor calls it.
+  void end(std::string_view reason);
+
+  // For a CN the policy does not know: the one response sent before closing.
+  static std::string unknown_user_response(std::string_view user);
+
+  SessionId id() const { return id_; }
+  const std::string& user() const { return user_; }
+  std::size_t cards_held() const { return held_.size(); }
+
+ private:
+  struct Result {
+    std::string line;  // "+NNN MMM text" without the line end, when ok
+    std::optional<RacsError> error;
+  };
+
+  void handle_line(std::string_view line, Output& out);
+  void send_error(const RacsError& e, Output& out);
+  Result execute(const Command& cmd);
+  Result list();
+  Result poweron(const std::string& seid);
+  Result shutdown(const std::string& seid);
+  Result reset(const std::string& seid, bool warm);
+  Result apdu(const Command& cmd);
+  // Sends `command` with the 6Cxx re-send and MORE/FETCH chaining; the whole response.
+  Bytes exchange(const std::string& seid, ByteView command, const ApduOptions& options, ApduGate& gate,
+                 std::optional<RacsError>& error);
+  bool visible(const std::string& seid) const;
+  std::string prefix(CommandCode code) const;
+  void audit(const std::string& what);
+
+  SessionEnv& env_;
+  SessionId id_;
+  std::string user_, peer_;
+  std::map<std::string, ApduGate> held_;  // the cards this session holds, each with its firewall
+
+  // Framing.
+  std::string pending_;  // bytes of an unfinished line
+  bool closed_ = false;
+  bool ended_ = false;
+  bool in_request_ = false;
+  bool flushing_ = false;  // after an error: skip lines up to END
+  std::string name_;
+  std::size_t line_index_ = 0;
+  std::size_t request_bytes_ = 0;
+  std::vector<std::string> results_;
+  bool previous_append_ = false;
+  std::size_t apdus_ = 0;
+};
+
+}  // namespace sesame::server::racs
