@@ -14,15 +14,15 @@ function(sesame_cc_library)
   target_link_libraries(${ARG_NAME} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
-# sesame_cc_test(NAME util_hex_test SRCS hex_test.cpp DEPS sesame_util [LABELS unit])
+# sesame_cc_test(NAME util_hex_test SRCS hex_test.cpp DEPS sesame_util [LABELS unit] [PROPERTIES k v ...])
 function(sesame_cc_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   include(GoogleTest)
   # Prefix "<module>_test." so ctest -R util (or iso7816, store...) selects a module's tests.
-  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60 TEST_PREFIX "${ARG_NAME}." PROPERTIES LABELS "${ARG_LABELS}")
+  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 60 TEST_PREFIX "${ARG_NAME}." PROPERTIES LABELS "${ARG_LABELS}" ${ARG_PROPERTIES})
 endfunction()
 
 # sesame_fuzz_target(NAME fuzz_tlv SRCS fuzz_tlv.cpp DEPS sesame_util CORPUS dir)

@@ -28,11 +28,14 @@ struct RowWrite {
 // One card's atomic write. When expected_manifest_version is set, the write is refused with
 // Error(Errc::state) unless the row named manifest_key currently exists with that version: a
 // compare-and-swap that stops two writers (or a stale CardStore) from losing each other's changes.
+// lease_epoch is the writer's lease (acquire_lease); a backend with leases refuses the write with
+// Error(Errc::state) unless this node still holds the card's lease with exactly that epoch (fencing).
 struct CardWrite {
   std::string card_id;
   std::string manifest_key;
   std::optional<std::uint64_t> expected_manifest_version;
   std::vector<RowWrite> rows;
+  std::uint64_t lease_epoch = 0;
 };
 
 class Backend {
@@ -53,6 +56,18 @@ class Backend {
   // Applies every row of the write or none. Throws Error(Errc::io) on storage failure,
   // Error(Errc::state) on a failed compare-and-swap, Error(Errc::not_found) if the card is gone.
   virtual void commit(const CardWrite& write) = 0;
+
+  // Leases: with several nodes on one database (PostgreSQL) a card is written by one node at a
+  // time. A single-process backend (memory, SQLite) keeps these defaults: every card is always
+  // ours, epoch 0, nothing to check.
+  //
+  // Takes this node's lease on the card, or extends it if already ours, and keeps renewing it
+  // until release_lease. Returns the lease's epoch, which changes whenever the lease passes to
+  // another node. Throws CardLeased (store.h, Errc::state) while another node holds a live lease,
+  // Error(Errc::not_found) when the card does not exist, Error(Errc::io) on storage failure.
+  virtual std::uint64_t acquire_lease(const std::string& /*card_id*/) { return 0; }
+  // Stops renewing the lease and lets it lapse at once, so another node may take the card.
+  virtual void release_lease(const std::string& /*card_id*/) noexcept {}
 };
 
 }  // namespace sesame::store

@@ -33,6 +33,49 @@ struct Shared {
     std::lock_guard lock(mu);
     high_water.erase(card_id);
   }
+
+  // Open CardStores per card. The backend's lease is per node, not per CardStore: it is taken by
+  // the first and released when the last one closes. The lock is held across the backend calls
+  // so a release cannot overtake a concurrent open of the same card.
+  std::mutex lease_mu;
+  std::map<std::string, int> holders;
+
+  std::uint64_t hold_lease(const std::string& card_id) {
+    std::lock_guard lock(lease_mu);
+    std::uint64_t epoch = backend->acquire_lease(card_id);
+    ++holders[card_id];
+    return epoch;
+  }
+  // For a CardStore that already holds: takes the lease again if it was lost meanwhile.
+  std::uint64_t renew_lease(const std::string& card_id) {
+    std::lock_guard lock(lease_mu);
+    return backend->acquire_lease(card_id);
+  }
+  void drop_lease(const std::string& card_id) noexcept {
+    std::lock_guard lock(lease_mu);
+    auto it = holders.find(card_id);
+    if (it == holders.end() || --it->second > 0) return;
+    holders.erase(it);
+    backend->release_lease(card_id);
+  }
+};
+
+// One CardStore's share of its card's lease.
+class LeaseHold {
+ public:
+  LeaseHold(std::shared_ptr<Shared> shared, std::string card_id)
+      : shared_(std::move(shared)), card_id_(std::move(card_id)), epoch_(shared_->hold_lease(card_id_)) {}
+  ~LeaseHold() { shared_->drop_lease(card_id_); }
+  LeaseHold(const LeaseHold&) = delete;
+  LeaseHold& operator=(const LeaseHold&) = delete;
+
+  std::uint64_t epoch() const { return epoch_; }
+  void renew() { epoch_ = shared_->renew_lease(card_id_); }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+  std::string card_id_;
+  std::uint64_t epoch_;
 };
 
 Manifest open_manifest(ByteView card_key, const std::string& card_id, const SealedRecord& row) {
@@ -44,11 +87,17 @@ Manifest open_manifest(ByteView card_key, const std::string& card_id, const Seal
 
 class SealedCardStore final : public CardStore {
  public:
-  SealedCardStore(std::shared_ptr<Shared> shared, std::string card_id, SecureBytes card_key, Manifest manifest)
-      : shared_(std::move(shared)), card_id_(std::move(card_id)), card_key_(std::move(card_key)),
-        manifest_(std::move(manifest)) {}
+  SealedCardStore(std::shared_ptr<Shared> shared, std::unique_ptr<LeaseHold> lease, std::string card_id,
+                  SecureBytes card_key, Manifest manifest)
+      : shared_(std::move(shared)), lease_(std::move(lease)), card_id_(std::move(card_id)),
+        card_key_(std::move(card_key)), manifest_(std::move(manifest)) {}
 
   std::map<std::string, SecureBytes> load() override {
+    // Reloading is how the runtime recovers from a failed commit: if the lease was lost (another
+    // node took the card over and let it go again), take it back before reading, so the state read
+    // is the state our next commit is fenced against. Throws Error(Errc::state) while another node
+    // holds it.
+    lease_->renew();
     std::map<std::string, SealedRecord> rows = shared_->backend->load_records(card_id_);
     auto mit = rows.find(kManifestKey);
     if (mit == rows.end()) fail(Errc::integrity, "store: manifest of card '" + card_id_ + "' is missing");
@@ -90,6 +139,7 @@ class SealedCardStore final : public CardStore {
     w.card_id = card_id_;
     w.manifest_key = kManifestKey;
     w.expected_manifest_version = manifest_.counter;
+    w.lease_epoch = lease_->epoch();
     w.rows.reserve(ops.size() + 1);
     for (const auto& [key, value] : ops) {
       if (value) {
@@ -117,6 +167,7 @@ class SealedCardStore final : public CardStore {
 
  private:
   std::shared_ptr<Shared> shared_;
+  std::unique_ptr<LeaseHold> lease_;
   std::string card_id_;
   SecureBytes card_key_;  // unwrapped once at open, zeroized when the CardStore closes
   Manifest manifest_;     // as of this CardStore's last load or commit
@@ -153,11 +204,13 @@ class SealedStore final : public Store {
     std::optional<Bytes> wrapped = shared_->backend->wrapped_card_key(card_id);
     if (!wrapped) fail(Errc::not_found, "store: no card '" + card_id + "'");
     SecureBytes card_key = unwrap_card_key(shared_->master_key.view(), card_id, *wrapped);
+    // The lease first: the manifest read below must be one our commits are fenced against.
+    auto lease = std::make_unique<LeaseHold>(shared_, card_id);
     std::optional<SealedRecord> row = shared_->backend->load_record(card_id, kManifestKey);
     if (!row) fail(Errc::integrity, "store: manifest of card '" + card_id + "' is missing");
     Manifest m = open_manifest(card_key.view(), card_id, *row);
     shared_->observe(card_id, m.counter);
-    return std::make_unique<SealedCardStore>(shared_, card_id, std::move(card_key), std::move(m));
+    return std::make_unique<SealedCardStore>(shared_, std::move(lease), card_id, std::move(card_key), std::move(m));
   }
 
  private:

@@ -13,9 +13,24 @@
 #include <vector>
 
 #include "util/bytes.h"
+#include "util/error.h"
 #include "util/secure_buffer.h"
 
 namespace sesame::store {
+
+// Thrown (as Error(Errc::state, "card <id> is leased by node <node>")) when a card is open on
+// another node of a shared store. The runtime passes it through unchanged, so a transport can tell
+// "served elsewhere" (RACS: -708 In Use) from other state errors by catching this type first.
+class CardLeased final : public Error {
+ public:
+  CardLeased(const std::string& card_id, std::string node_id)
+      : Error(Errc::state, "card " + card_id + " is leased by node " + node_id), node_id_(std::move(node_id)) {}
+  // The node holding the lease.
+  const std::string& node_id() const noexcept { return node_id_; }
+
+ private:
+  std::string node_id_;
+};
 
 // One change of a commit. value == nullopt erases the record.
 struct Change {
@@ -30,11 +45,15 @@ class CardStore {
   virtual ~CardStore() = default;
 
   // Every record of the card, unsealed and verified. Throws Error(Errc::integrity) if any record
-  // fails authentication, is missing, was rolled back, or belongs elsewhere.
+  // fails authentication, is missing, was rolled back, or belongs elsewhere. On a store shared by
+  // several nodes it first retakes the card's lease if it was lost, and throws CardLeased
+  // (Errc::state) while another node holds it.
   virtual std::map<std::string, SecureBytes> load() = 0;
 
   // Applies all changes atomically and durably (synchronous=FULL): afterwards either every change
-  // is on disk or none is. Throws Error(Errc::io) on failure; nothing is then applied.
+  // is on disk or none is. Throws Error(Errc::io) on failure; nothing is then applied. On a store
+  // shared by several nodes a commit also fails (io) once this node's lease on the card was taken
+  // over by another node (fencing).
   virtual void commit(const std::vector<Change>& changes) = 0;
 };
 
@@ -47,9 +66,12 @@ class Store {
   // Creates the card with a fresh per-card key. Throws Error(Errc::state) if it exists.
   virtual void create_card(const std::string& card_id) = 0;
   // Removes every record and destroys the wrapped card key (secure erasure: without the key the
-  // sealed records could not be read even from a backup of the database).
+  // sealed records could not be read even from a backup of the database). On a shared store,
+  // CardLeased (Errc::state) while another node holds the card's lease.
   virtual void delete_card(const std::string& card_id) = 0;
-  // Throws Error(Errc::not_found) when the card does not exist.
+  // Throws Error(Errc::not_found) when the card does not exist. On a store shared by several nodes
+  // (PostgreSQL) opening takes this node's lease on the card, held until the last CardStore of the
+  // card closes; while another node holds a live lease it throws CardLeased (Errc::state).
   virtual std::unique_ptr<CardStore> open_card(const std::string& card_id) = 0;
 };
 

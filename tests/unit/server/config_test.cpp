@@ -85,13 +85,32 @@ TEST(Config, UnknownKeysAreNamed) {
   EXPECT_NE(error_of("verbose = true\n").find("verbose: unknown key"), std::string::npos);
 }
 
+TEST(Config, PostgresStore) {
+  const ServerConfig c = parse_config(
+      "[store]\nbackend = \"postgres\"\nconninfo = \"host=/run/postgresql dbname=sesame\"\n"
+      "node_id = \"node-a\"\nlease_ttl_ms = 3000\nmaster_key = \"/etc/sesame/shared.key\"\n",
+      "pg.toml");
+  EXPECT_EQ(c.store_backend, "postgres");
+  EXPECT_EQ(c.store_conninfo, "host=/run/postgresql dbname=sesame");
+  EXPECT_EQ(c.store_node_id, "node-a");
+  EXPECT_EQ(c.store_lease_ttl_ms, 3000u);
+  EXPECT_EQ(c.master_key_path, "/etc/sesame/shared.key");
+  const ServerConfig d = parse_config("", "empty.toml");
+  EXPECT_TRUE(d.store_node_id.empty());
+  EXPECT_EQ(d.store_lease_ttl_ms, 10000u);
+}
+
 TEST(Config, BadValuesAreNamed) {
   EXPECT_NE(error_of("[server]\nlog_level = \"loud\"\n").find("server.log_level"), std::string::npos);
   EXPECT_NE(error_of("[server]\nlog_level = 3\n").find("server.log_level: expected a string"),
             std::string::npos);
   EXPECT_NE(error_of("[server]\nlisten_address = \"localhost\"\n").find("server.listen_address"),
             std::string::npos);
-  EXPECT_NE(error_of("[store]\nbackend = \"postgres\"\n").find("store.backend"), std::string::npos);
+  EXPECT_NE(error_of("[store]\nbackend = \"mysql\"\n").find("store.backend"), std::string::npos);
+  EXPECT_NE(error_of("[store]\nbackend = \"postgres\"\n").find("store.conninfo: required"), std::string::npos);
+  EXPECT_NE(error_of("[store]\nnode_id = \"\"\n").find("store.node_id"), std::string::npos);
+  EXPECT_NE(error_of("[store]\nlease_ttl_ms = 50\n").find("store.lease_ttl_ms"), std::string::npos);
+  EXPECT_NE(error_of("[store]\nlease_ttl_ms = \"10s\"\n").find("store.lease_ttl_ms"), std::string::npos);
   EXPECT_NE(error_of("[store]\npath = \"\"\n").find("store.path: must not be empty"), std::string::npos);
   EXPECT_NE(error_of("[demo]\ncreate_cards = \"yes\"\n").find("demo.create_cards: expected true or false"),
             std::string::npos);

@@ -61,7 +61,7 @@ class StoreContract : public ::testing::Test {
   SecureBytes master_;
 };
 
-using Harnesses = ::testing::Types<MemoryHarness, SqliteHarness>;
+using Harnesses = ::testing::Types<MemoryHarness, SqliteHarness, PostgresHarness>;
 TYPED_TEST_SUITE(StoreContract, Harnesses);
 
 TYPED_TEST(StoreContract, RoundTrip) {

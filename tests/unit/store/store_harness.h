@@ -1,8 +1,9 @@
 // Test harnesses that open a Store over each backend and give raw access to its sealed rows, so the
-// same contract tests (store_contract_test.cpp) run against memory and SQLite, and integrity tests
-// can tamper with rows the way an attacker with access to the database would.
+// same contract tests (store_contract_test.cpp) run against memory, SQLite and PostgreSQL, and
+// integrity tests can tamper with rows the way an attacker with access to the database would.
 #pragma once
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -13,7 +14,9 @@
 #include <string>
 
 #include "store/backend.h"
+#include "pg_server.h"
 #include "store/memory_backend.h"
+#include "store/postgres_store.h"
 #include "store/sealed_store.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
@@ -144,6 +147,108 @@ class SqliteHarness {
   std::filesystem::path dir_;
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
+};
+
+// A raw libpq connection for tampering and inspection, as a database administrator (or attacker
+// with database access) would have. Parameters in binary format, results in binary format.
+class RawPg {
+ public:
+  explicit RawPg(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_str())) {
+    if (PQstatus(c_) != CONNECTION_OK) throw std::runtime_error(std::string("raw pg: ") + PQerrorMessage(c_));
+  }
+  ~RawPg() { PQfinish(c_); }
+  RawPg(const RawPg&) = delete;
+  RawPg& operator=(const RawPg&) = delete;
+
+  // Every parameter is passed as bytes (binary format); int8 values as 8 big-endian bytes.
+  struct Result {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r{nullptr, PQclear};
+    int rows() const { return PQntuples(r.get()); }
+    std::string str(int row, int col) const {
+      return std::string(PQgetvalue(r.get(), row, col), static_cast<std::size_t>(PQgetlength(r.get(), row, col)));
+    }
+    std::int64_t i64(int row, int col) const {
+      std::uint64_t u = 0;
+      auto p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(r.get(), row, col));
+      for (int i = 0; i < 8; ++i) u = (u << 8) | p[i];
+      return static_cast<std::int64_t>(u);
+    }
+  };
+  Result query(const std::string& sql, const std::vector<std::string>& params = {}) {
+    std::vector<const char*> v;
+    std::vector<int> len, fmt;
+    for (const auto& p : params) {
+      v.push_back(p.data());
+      len.push_back(static_cast<int>(p.size()));
+      fmt.push_back(1);
+    }
+    Result res;
+    res.r.reset(PQexecParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, v.data(), len.data(),
+                             fmt.data(), 1));
+    auto st = PQresultStatus(res.r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+      throw std::runtime_error("raw pg: " + sql + ": " + PQresultErrorMessage(res.r.get()));
+    return res;
+  }
+  static std::string i64(std::int64_t v) {
+    std::string be(8, '\0');
+    auto u = static_cast<std::uint64_t>(v);
+    for (int i = 7; i >= 0; --i, u >>= 8) be[static_cast<std::size_t>(i)] = static_cast<char>(u & 0xFF);
+    return be;
+  }
+
+ private:
+  PGconn* c_;
+};
+
+// A schema of its own on the test run's PostgreSQL server (pg_server.h) per harness.
+class PostgresHarness {
+ public:
+  static constexpr bool kPersistent = true;
+  PostgresHarness() : raw_(schema_.conninfo()) {}
+
+  std::unique_ptr<Store> open(SecureBytes master_key) {
+    PostgresOptions o;
+    o.node_id = "node-a";
+    o.faults = faults;
+    return open_postgres_store(schema_.conninfo(), std::move(master_key), o);
+  }
+
+  std::map<std::string, SealedRecord> rows(const std::string& card) {
+    auto r = raw_.query("SELECT key, version, blob FROM records WHERE card_id = $1", {card});
+    std::map<std::string, SealedRecord> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      std::string b = r.str(i, 2);
+      out[r.str(i, 0)] = SealedRecord{static_cast<std::uint64_t>(r.i64(i, 1)), Bytes(b.begin(), b.end())};
+    }
+    return out;
+  }
+  void put(const std::string& card, const std::string& key, const SealedRecord& r) {
+    raw_.query("INSERT INTO records (card_id, key, version, blob) VALUES ($1, $2, $3, $4)"
+               " ON CONFLICT (card_id, key) DO UPDATE SET version = EXCLUDED.version, blob = EXCLUDED.blob",
+               {card, key, RawPg::i64(static_cast<std::int64_t>(r.version)), std::string(r.blob.begin(), r.blob.end())});
+  }
+  void erase(const std::string& card, const std::string& key) {
+    raw_.query("DELETE FROM records WHERE card_id = $1 AND key = $2", {card, key});
+  }
+  // Rows anywhere that still name the card (records plus the wrapped key). A lease row holds no
+  // secret and is counted separately (lease_rows).
+  int count_card_rows(const std::string& card) {
+    auto r = raw_.query("SELECT (SELECT count(*) FROM records WHERE card_id = $1) + (SELECT count(*) FROM cards WHERE card_id = $1)",
+                        {card});
+    return static_cast<int>(r.i64(0, 0));
+  }
+  int lease_rows(const std::string& card) {
+    return static_cast<int>(raw_.query("SELECT count(*) FROM card_leases WHERE card_id = $1", {card}).i64(0, 0));
+  }
+  RawPg& raw() { return raw_; }
+  const std::string& conninfo() const { return schema_.conninfo(); }
+
+  std::shared_ptr<StoreFaults> faults = std::make_shared<StoreFaults>();
+
+ private:
+  sesame::testing::PgSchema schema_;
+  RawPg raw_;
 };
 
 }  // namespace sesame::store::testing
