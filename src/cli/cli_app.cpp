@@ -9,6 +9,7 @@
 #include "card/card_service.h"
 #include "cli/apdu_script.h"
 #include "cli/life_cycle_names.h"
+#include "cli/reader_commands.h"
 #include "iso7816/status_word.h"
 #include "server/config.h"
 #include "server/local_state.h"
@@ -20,20 +21,6 @@ namespace {
 
 constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
-
-// Thrown for a script whose response did not match: the message is already printed.
-struct ScriptMismatch {};
-
-std::string sw_text(ByteView response) {
-  if (response.size() < 2) return "(no status word)";
-  return iso7816::sw_name(get_u16(response, response.size() - 2));
-}
-
-void print_exchange(ByteView command, ByteView response) {
-  std::cout << "> " << to_hex(command) << "\n< ";
-  if (response.size() > 2) std::cout << to_hex(response.subspan(0, response.size() - 2)) << " ";
-  std::cout << sw_text(response) << "\n";
-}
 
 void run_script(card::CardService& cards, const std::string& seid, const std::string& file) {
   std::ifstream in(file, std::ios::binary);
@@ -108,6 +95,43 @@ int cli_main(int argc, char** argv) {
   apdu_cmd->add_option("APDU", apdus, "command APDUs in hex, one per argument");
   apdu_cmd->add_option("--script", script, "file of APDUs with expected answers (docs/CLI.md)");
 
+  // Cards elsewhere: a RACS server (TLS) or a PC/SC reader. These never open the state dir.
+  RacsCommandOptions racs;
+  auto* racs_cmd = app.add_subcommand("racs", "list cards and send APDUs to a RACS server over TLS");
+  racs_cmd->require_subcommand(1);
+  racs_cmd->fallthrough();
+  racs_cmd->add_option("--url", racs.url, "racs://host:port[/SEID] (port 7777 by default)")->required();
+  racs_cmd->add_option("--cert", racs.cert, "client certificate PEM (default: <state-dir>/pki/admin.pem)");
+  racs_cmd->add_option("--key", racs.key, "its private key PEM (default: <state-dir>/pki/admin.key)");
+  racs_cmd->add_option("--ca", racs.ca, "pin the server's CA (default: <state-dir>/pki/ca.pem)");
+  racs_cmd->add_option("--pin-sha256", racs.pin_sha256,
+                       "pin the server certificate: SHA-256 of its DER in hex");
+  racs_cmd->add_option("--timeout-ms", racs.timeout_ms, "timeout of each network step")
+      ->capture_default_str();
+  auto* racs_list_cmd = racs_cmd->add_subcommand("list", "the SEIDs this user may see");
+  auto* racs_apdu_cmd = racs_cmd->add_subcommand("apdu", "send command APDUs to the URL's card");
+  racs_apdu_cmd->add_option("APDU", apdus, "command APDUs in hex, one per argument")->required();
+  auto* racs_script_cmd = racs_cmd->add_subcommand("script", "run an APDU script against the URL's card");
+  racs_script_cmd->add_option("FILE", script, "file of APDUs with expected answers (docs/CLI.md)")
+      ->required();
+
+  PcscCommandOptions pcsc;
+  std::string pcsc_reset;
+  auto* pcsc_cmd = app.add_subcommand("pcsc", "list PC/SC readers and send APDUs to their cards");
+  pcsc_cmd->require_subcommand(1);
+  pcsc_cmd->fallthrough();
+  pcsc_cmd->add_option("--reader", pcsc.reader, "reader name or index (default: the first reader)");
+  pcsc_cmd->add_option("--protocol", pcsc.protocol, "any, t0 or t1")->capture_default_str();
+  auto* pcsc_list_cmd = pcsc_cmd->add_subcommand("list", "the PC/SC reader names");
+  auto* pcsc_atr_cmd = pcsc_cmd->add_subcommand("atr", "the card's ATR and the protocol in use");
+  pcsc_atr_cmd->add_option("--reset", pcsc_reset, "reset the card first: warm or cold");
+  auto* pcsc_apdu_cmd = pcsc_cmd->add_subcommand("apdu", "send command APDUs to the card in the reader");
+  pcsc_apdu_cmd->add_option("APDU", apdus, "command APDUs in hex, one per argument")->required();
+  auto* pcsc_script_cmd =
+      pcsc_cmd->add_subcommand("script", "run an APDU script against the card in the reader");
+  pcsc_script_cmd->add_option("FILE", script, "file of APDUs with expected answers (docs/CLI.md)")
+      ->required();
+
   try {
     app.parse(argc, argv);
     if (apdu_cmd->parsed() && apdus.empty() == script.empty())
@@ -118,6 +142,17 @@ int cli_main(int argc, char** argv) {
   }
 
   try {
+    if (racs_cmd->parsed() || pcsc_cmd->parsed()) {
+      racs.state_dir = state_dir;
+      if (racs_list_cmd->parsed()) racs_list(racs);
+      if (racs_apdu_cmd->parsed()) racs_apdu(racs, apdus);
+      if (racs_script_cmd->parsed()) racs_script(racs, script);
+      if (pcsc_list_cmd->parsed()) pcsc_list();
+      if (pcsc_atr_cmd->parsed()) pcsc_atr(pcsc, pcsc_reset);
+      if (pcsc_apdu_cmd->parsed()) pcsc_apdu(pcsc, apdus);
+      if (pcsc_script_cmd->parsed()) pcsc_script(pcsc, script);
+      return 0;
+    }
     server::ServerConfig config;
     if (!config_path.empty()) config = server::load_config(config_path);
     server::LocalState local(state_dir, config, /*create=*/create->parsed());
