@@ -1,7 +1,7 @@
 #include "card/applet.h"
 
-#include "card/tlv.h"
 #include "crypto/random.h"
+#include "util/tlv.h"
 
 namespace sesame::card {
 
@@ -10,7 +10,7 @@ Bytes AppletContext::random(std::size_t n) const { return crypto::random_bytes(n
 iso7816::ResponseApdu default_select_response(const iso7816::CommandApdu& select_apdu, ByteView aid) {
   iso7816::ResponseApdu r;
   if ((select_apdu.p2 & 0x0C) == 0x0C) return r;
-  r.data = tlv(0x6F, tlv(0x84, aid));
+  r.data = tlv_encode(0x6F, tlv_encode(0x84, aid));
   return r;
 }
 

@@ -6,6 +6,8 @@
 
 #include "card/card.h"
 #include "crypto/random.h"
+#include "iso7816/apdu.h"
+#include "iso7816/status_word.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/hex.h"
@@ -58,19 +60,41 @@ struct CardService::Impl {
     return s;
   }
 
+  // Loads the slot's card from the store. Throws what the store and Card's constructor throw.
+  void load(CardSlot& s, const std::string& seid) {
+    std::unique_ptr<store::CardStore> cs;
+    {
+      std::lock_guard slock(store_mu);
+      cs = store.open_card(seid);
+    }
+    s.card = std::make_unique<Card>(seid, std::move(cs), registry);
+  }
+
   // Runs f(card) with the card's lock held, loading the card first if needed.
   template <class F>
   auto with_card(const std::string& seid, F&& f) {
     auto s = slot(seid);
     std::lock_guard lock(s->mu);
     if (s->deleted) fail(Errc::not_found, "no card " + seid);
+    if (!s->card) load(*s, seid);
+    return f(*s->card);
+  }
+
+  // As with_card, but a card whose store fails to load (Errc::integrity: a record fails
+  // verification; Errc::io: the store cannot be read) gets unloadable() instead of an exception.
+  // The slot stays empty, so the next call tries again (a store restored from backup heals it).
+  template <class F, class G>
+  auto with_card_or(const std::string& seid, F&& f, G&& unloadable) {
+    auto s = slot(seid);
+    std::lock_guard lock(s->mu);
+    if (s->deleted) fail(Errc::not_found, "no card " + seid);
     if (!s->card) {
-      std::unique_ptr<store::CardStore> cs;
-      {
-        std::lock_guard slock(store_mu);
-        cs = store.open_card(seid);
+      try {
+        load(*s, seid);
+      } catch (const Error& e) {
+        if (e.code() != Errc::integrity && e.code() != Errc::io) throw;
+        return unloadable();
       }
-      s->card = std::make_unique<Card>(seid, std::move(cs), registry);
     }
     return f(*s->card);
   }
@@ -154,23 +178,31 @@ void CardService::set_applet_life_cycle(const std::string& seid, ByteView instan
   });
 }
 
+// A card whose stored state fails to load still answers as a card with a memory failure would:
+// power-on and reset give the ATR (sesame's ATR is the same for every card and does not depend on
+// the unreadable state), and every command gets 6581 (docs/CARD-RUNTIME.md, "Unloadable cards").
 Bytes CardService::power_on(const std::string& seid) {
-  return impl_->with_card(seid, [](Card& c) { return c.power_on(); });
+  return impl_->with_card_or(seid, [](Card& c) { return c.power_on(); }, [] { return sesame_atr(); });
 }
 
 void CardService::power_off(const std::string& seid) {
-  impl_->with_card(seid, [](Card& c) {
-    c.power_off();
-    return 0;
-  });
+  impl_->with_card_or(
+      seid,
+      [](Card& c) {
+        c.power_off();
+        return 0;
+      },
+      [] { return 0; });
 }
 
 Bytes CardService::reset(const std::string& seid, bool warm) {
-  return impl_->with_card(seid, [&](Card& c) { return c.reset(warm); });
+  return impl_->with_card_or(seid, [&](Card& c) { return c.reset(warm); }, [] { return sesame_atr(); });
 }
 
 Bytes CardService::transmit(const std::string& seid, ByteView command_apdu) {
-  return impl_->with_card(seid, [&](Card& c) { return c.transmit(command_apdu); });
+  return impl_->with_card_or(seid, [&](Card& c) { return c.transmit(command_apdu); }, [] {
+    return iso7816::ResponseApdu{{}, iso7816::sw_value(iso7816::Sw::memory_failure)}.encode();
+  });
 }
 
 }  // namespace sesame::card

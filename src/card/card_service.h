@@ -77,13 +77,18 @@ class CardService {
   void set_applet_life_cycle(const std::string& seid, ByteView instance_aid, std::uint8_t life_cycle);
 
   // Power and reset. Return the ATR. transmit() on a card that is off powers it on first.
+  // A card whose stored records fail to load (Errc::integrity or Errc::io from the store) still
+  // powers on and answers the ATR; see transmit().
   Bytes power_on(const std::string& seid);
   void power_off(const std::string& seid);
   Bytes reset(const std::string& seid, bool warm);
 
   // One command APDU in, one response APDU (data || SW1 SW2) out. Never throws for anything an
-  // APDU can contain: malformed input gets its ISO status word. Throws Error(Errc::not_found)
-  // for an unknown SEID.
+  // APDU can contain: malformed input gets its ISO status word. A card whose stored records fail
+  // to load answers every command 6581 (memory failure) and is loaded again on the next call.
+  // Throws Error(Errc::not_found) for an unknown SEID, Error(Errc::state) for a card needing an
+  // applet module the registry does not have. info() and the administration calls still throw
+  // Error(Errc::integrity) / Error(Errc::io) for a card that fails to load.
   Bytes transmit(const std::string& seid, ByteView command_apdu);
 
  private:

@@ -1,5 +1,6 @@
 #include "card/card_state.h"
 
+#include "util/byte_reader.h"
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -14,29 +15,8 @@ void put_field(Bytes& out, ByteView v) {
   append(out, v);
 }
 
-class Reader {
- public:
-  explicit Reader(ByteView b) : b_(b) {}
-  std::uint8_t u8() {
-    need(1);
-    return b_[i_++];
-  }
-  ByteView field() {
-    const std::size_t n = u8();
-    need(n);
-    auto v = b_.subspan(i_, n);
-    i_ += n;
-    return v;
-  }
-  bool done() const { return i_ == b_.size(); }
-
- private:
-  void need(std::size_t n) const {
-    if (b_.size() - i_ < n) fail(Errc::integrity, "card state record truncated");
-  }
-  ByteView b_;
-  std::size_t i_ = 0;
-};
+// A field is one length byte and that many bytes (put_field).
+ByteView field(ByteReader& r) { return r.bytes(r.u8()); }
 
 bool valid_card_life_cycle(std::uint8_t v) {
   switch (static_cast<CardLifeCycle>(v)) {
@@ -69,28 +49,35 @@ SecureBytes CardState::encode() const {
 }
 
 CardState CardState::decode(ByteView record) {
-  Reader r(record);
-  if (r.u8() != kVersion) fail(Errc::integrity, "card state record of unknown version");
+  // The record was sealed by the store: a malformed one means broken storage (integrity), not
+  // malformed outside input.
   CardState s;
-  const std::uint8_t lc = r.u8();
-  if (!valid_card_life_cycle(lc)) fail(Errc::integrity, "card state: bad life cycle");
-  s.life_cycle = static_cast<CardLifeCycle>(lc);
-  auto atr = r.field();
-  s.atr.assign(atr.begin(), atr.end());
-  auto label = r.field();
-  s.label.assign(label.begin(), label.end());
-  const std::size_t n = r.u8();
-  for (std::size_t i = 0; i < n; ++i) {
-    AppletEntry e;
-    auto aid = r.field();
-    e.aid.assign(aid.begin(), aid.end());
-    auto mod = r.field();
-    e.module.assign(mod.begin(), mod.end());
-    e.life_cycle = r.u8();
-    for (auto& p : e.privileges) p = r.u8();
-    s.applets.push_back(std::move(e));
+  try {
+    ByteReader r(record, "card state record");
+    if (r.u8() != kVersion) fail(Errc::integrity, "card state record of unknown version");
+    const std::uint8_t lc = r.u8();
+    if (!valid_card_life_cycle(lc)) fail(Errc::integrity, "card state: bad life cycle");
+    s.life_cycle = static_cast<CardLifeCycle>(lc);
+    auto atr = field(r);
+    s.atr.assign(atr.begin(), atr.end());
+    auto label = field(r);
+    s.label.assign(label.begin(), label.end());
+    const std::size_t n = r.u8();
+    for (std::size_t i = 0; i < n; ++i) {
+      AppletEntry e;
+      auto aid = field(r);
+      e.aid.assign(aid.begin(), aid.end());
+      auto mod = field(r);
+      e.module.assign(mod.begin(), mod.end());
+      e.life_cycle = r.u8();
+      for (auto& p : e.privileges) p = r.u8();
+      s.applets.push_back(std::move(e));
+    }
+    if (!r.empty()) fail(Errc::integrity, "card state record has trailing bytes");
+  } catch (const Error& e) {
+    if (e.code() != Errc::parse) throw;
+    fail(Errc::integrity, "card state record truncated");
   }
-  if (!r.done()) fail(Errc::integrity, "card state record has trailing bytes");
   if (s.applets.empty() || s.applets[0].aid != isd_aid()) fail(Errc::integrity, "card state without its ISD");
   return s;
 }

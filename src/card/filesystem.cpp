@@ -2,10 +2,11 @@
 
 #include <algorithm>
 
-#include "card/tlv.h"
 #include "iso7816/status_word.h"
+#include "util/byte_reader.h"
 #include "util/error.h"
 #include "util/hex.h"
+#include "util/tlv.h"
 
 namespace sesame::card {
 namespace {
@@ -15,10 +16,13 @@ using iso7816::ResponseApdu;
 using iso7816::Sw;
 using iso7816::throw_sw;
 
-std::string content_key(std::uint16_t fid) {
-  const std::uint8_t b[2] = {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)};
-  return "fs/" + to_hex(b);
+Bytes fid_bytes(std::uint16_t fid) {
+  Bytes b;
+  put_u16(b, fid);
+  return b;
 }
+
+std::string content_key(std::uint16_t fid) { return "fs/" + to_hex(fid_bytes(fid)); }
 
 bool is_record(FileKind k) { return k == FileKind::linear_fixed || k == FileKind::linear_variable; }
 
@@ -35,17 +39,19 @@ Bytes encode_records(const std::vector<Bytes>& recs) {
   return out;
 }
 
+// The stored form of a record EF: each record as a 2-byte length and its bytes. The record was
+// sealed by the store, so a malformed one means the store is broken: integrity, not parse.
 std::vector<Bytes> decode_records(ByteView b) {
   std::vector<Bytes> out;
-  std::size_t i = 0;
-  while (i + 2 <= b.size()) {
-    const std::size_t n = get_u16(b, i);
-    i += 2;
-    if (b.size() - i < n) fail(Errc::integrity, "record file content truncated");
-    out.emplace_back(b.begin() + static_cast<std::ptrdiff_t>(i), b.begin() + static_cast<std::ptrdiff_t>(i + n));
-    i += n;
+  try {
+    ByteReader r(b, "record file content");
+    while (!r.empty()) {
+      const ByteView rec = r.bytes(r.u16());
+      out.emplace_back(rec.begin(), rec.end());
+    }
+  } catch (const Error&) {
+    fail(Errc::integrity, "record file content truncated");
   }
-  if (i != b.size()) fail(Errc::integrity, "record file content truncated");
   return out;
 }
 
@@ -150,7 +156,6 @@ void FileSystem::append_record(Persistent& p, std::uint16_t fid, ByteView record
 
 Bytes FileSystem::fcp(const Node& n, const Persistent& p) const {
   Bytes inner;
-  const std::uint8_t fid[2] = {static_cast<std::uint8_t>(n.spec.fid >> 8), static_cast<std::uint8_t>(n.spec.fid)};
   switch (n.spec.kind) {
     case FileKind::df:
       append_tlv(inner, 0x82, Bytes{0x38});
@@ -174,7 +179,7 @@ Bytes FileSystem::fcp(const Node& n, const Persistent& p) const {
     default:
       fail(Errc::internal, "file system: unknown file kind");
   }
-  append_tlv(inner, 0x83, fid);
+  append_tlv(inner, 0x83, fid_bytes(n.spec.fid));
   if (n.spec.kind == FileKind::df && !n.spec.df_name.empty()) append_tlv(inner, 0x84, n.spec.df_name);
   if (n.spec.sfi) append_tlv(inner, 0x88, Bytes{static_cast<std::uint8_t>(n.spec.sfi << 3)});
   append_tlv(inner, 0x8A, Bytes{0x05});  // life cycle status: operational, activated
@@ -266,13 +271,13 @@ ResponseApdu FileSystem::select(const CommandApdu& apdu, AppletContext& ctx) con
   ResponseApdu r;
   switch (apdu.p2 & 0x0C) {
     case 0x00:
-      r.data = tlv(0x6F, fcp(*found, ctx.persistent()));  // FCI: the FCP objects in '6F'
+      r.data = tlv_encode(0x6F, fcp(*found, ctx.persistent()));  // FCI: the FCP objects in '6F'
       break;
     case 0x04:
-      r.data = tlv(0x62, fcp(*found, ctx.persistent()));
+      r.data = tlv_encode(0x62, fcp(*found, ctx.persistent()));
       break;
     case 0x08:
-      r.data = tlv(0x64, {});  // no file management data
+      r.data = tlv_encode(0x64, {});  // no file management data
       break;
     default:
       break;
@@ -319,14 +324,15 @@ ResponseApdu FileSystem::read_binary_cmd(const CommandApdu& apdu, AppletContext&
       if (!n || n->spec.kind == FileKind::df) throw_sw(Sw::file_not_found);
       ctx.session<Session>().current_ef = n->spec.fid;
     }
-    std::vector<TlvItem> items;
+    Tlv offset_do;
     try {
-      items = parse_tlv_list(apdu.data);
+      offset_do = parse_one(apdu.data);
     } catch (const Error&) {
       throw_sw(Sw::incorrect_data);
     }
-    if (items.size() != 1 || items[0].tag != 0x54 || items[0].value.empty() || items[0].value.size() > 3) throw_sw(Sw::incorrect_data);
-    for (auto b : items[0].value) offset = (offset << 8) | b;
+    const Bytes& o = offset_do.value();
+    if (offset_do.tag() != 0x54 || o.empty() || o.size() > 3) throw_sw(Sw::incorrect_data);
+    for (auto b : o) offset = (offset << 8) | b;
   }
   if (n->spec.kind != FileKind::transparent) throw_sw(Sw::command_incompatible_with_file);
   require(n->spec.read(ctx));
@@ -342,7 +348,7 @@ ResponseApdu FileSystem::read_binary_cmd(const CommandApdu& apdu, AppletContext&
     if (take >= 0x100) take = std::min(avail, apdu.ne - 4);
   }
   Bytes chunk(content.begin() + static_cast<std::ptrdiff_t>(offset), content.begin() + static_cast<std::ptrdiff_t>(offset + take));
-  r.data = apdu.ins == 0xB1 ? tlv(0x53, chunk) : chunk;
+  r.data = apdu.ins == 0xB1 ? tlv_encode(0x53, chunk) : chunk;
   if (r.data.size() < apdu.ne && !ne_is_max(apdu)) r.sw = iso7816::sw_value(Sw::warning_end_of_file);
   return r;
 }

@@ -3,9 +3,9 @@
 #include <vector>
 
 #include "card/card.h"
-#include "card/tlv.h"
 #include "iso7816/status_word.h"
 #include "util/error.h"
+#include "util/tlv.h"
 
 namespace sesame::card {
 namespace {
@@ -24,7 +24,7 @@ const Bytes kGpOid{0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B};
 Bytes oid(std::initializer_list<std::uint8_t> arcs) {
   Bytes v = kGpOid;
   v.insert(v.end(), arcs);
-  return tlv(0x06, v);
+  return tlv_encode(0x06, v);
 }
 
 struct StatusSession {
@@ -71,11 +71,11 @@ class Isd final : public Applet {
     ResponseApdu r;
     if ((apdu.p2 & 0x0C) == 0x0C) return r;
     // GP §11.9.3.1: FCI '6F' { '84' AID, 'A5' { '73' SD management data, '9F65' max Lc } }
-    Bytes prop = tlv(0x73, card_recognition_data());
+    Bytes prop = tlv_encode(0x73, card_recognition_data());
     append_tlv(prop, 0x9F65, Bytes{0xFF});
-    Bytes fci = tlv(0x84, ctx.instance_aid());
+    Bytes fci = tlv_encode(0x84, ctx.instance_aid());
     append_tlv(fci, 0xA5, prop);
-    r.data = tlv(0x6F, fci);
+    r.data = tlv_encode(0x6F, fci);
     return r;
   }
 
@@ -83,9 +83,9 @@ class Isd final : public Applet {
     if (!apdu.data.empty()) throw_sw(Sw::wrong_length);
     switch ((apdu.p1 << 8) | apdu.p2) {
       case 0x9F7F:
-        return {tlv(0x9F7F, cplc(card_.seid())), 0x9000};
+        return {tlv_encode(0x9F7F, cplc(card_.seid())), 0x9000};
       case 0x0066:
-        return {tlv(0x66, tlv(0x73, card_recognition_data())), 0x9000};
+        return {tlv_encode(0x66, tlv_encode(0x73, card_recognition_data())), 0x9000};
       default:
         throw_sw(Sw::referenced_data_not_found);
     }
@@ -115,14 +115,14 @@ class Isd final : public Applet {
 
   static Bytes search_prefix(ByteView data) {
     // The search criteria must hold '4F' (AID, possibly empty for "all"); only '4F' is supported.
-    std::vector<TlvItem> items;
+    Tlv criteria;
     try {
-      items = parse_tlv_list(data);
+      criteria = parse_one(data);
     } catch (const Error&) {
       throw_sw(Sw::incorrect_data);
     }
-    if (items.size() != 1 || items[0].tag != 0x4F) throw_sw(Sw::incorrect_data);
-    return Bytes(items[0].value.begin(), items[0].value.end());
+    if (criteria.tag() != 0x4F) throw_sw(Sw::incorrect_data);
+    return criteria.value();
   }
 
   std::vector<Bytes> entries(std::uint8_t p1, bool tags, const Bytes& prefix) const {
@@ -138,12 +138,12 @@ class Isd final : public Applet {
         v.push_back(e.privileges[0]);
         return v;
       }
-      Bytes in = tlv(0x4F, e.aid);
+      Bytes in = tlv_encode(0x4F, e.aid);
       append_tlv(in, 0x9F70, Bytes{life_cycle});
       append_tlv(in, 0xC5, e.privileges);
       if (m) append_tlv(in, 0xC4, m->load_file_aid);
       append_tlv(in, 0xCC, sd);
-      return tlv(0xE3, in);
+      return tlv_encode(0xE3, in);
     };
     switch (p1) {
       case 0x80:
@@ -171,11 +171,11 @@ class Isd final : public Applet {
               append(v, m.module_aid);
             }
           } else {
-            Bytes in = tlv(0x4F, m.load_file_aid);
+            Bytes in = tlv_encode(0x4F, m.load_file_aid);
             append_tlv(in, 0x9F70, Bytes{kElfLoaded});
             append_tlv(in, 0xCC, sd);
             if (p1 == 0x10) append_tlv(in, 0x84, m.module_aid);
-            v = tlv(0xE3, in);
+            v = tlv_encode(0xE3, in);
           }
           out.push_back(std::move(v));
         }

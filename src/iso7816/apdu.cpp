@@ -10,7 +10,7 @@ namespace {
 
 [[noreturn]] void bad(const std::string& why) { fail(Errc::parse, "APDU: " + why); }
 
-std::size_t ext_len(ByteView b, std::size_t off) { return (std::size_t{b[off]} << 8) | b[off + 1]; }
+std::size_t ext_len(ByteView b, std::size_t off) { return get_u16(b, off); }
 
 }  // namespace
 

@@ -4,9 +4,10 @@
 
 #include "card/filesystem.h"
 #include "card/pin.h"
-#include "card/tlv.h"
 #include "iso7816/status_word.h"
+#include "util/byte_reader.h"
 #include "util/error.h"
+#include "util/tlv.h"
 
 namespace sesame::applets::demo {
 namespace {
@@ -60,19 +61,19 @@ class DemoApplet final : public card::Applet {
   // Install parameters: optional '81' PIN (4-8 digits) and '82' PUK (8 digits).
   void install(AppletContext& ctx, ByteView params) override {
     Bytes pin(kDefaultPin, kDefaultPin + 4), puk(kDefaultPuk, kDefaultPuk + 8);
-    std::vector<card::TlvItem> items;
+    std::vector<Tlv> items;
     try {
-      items = card::parse_tlv_list(params);
+      items = parse_tlv(params);
     } catch (const Error&) {
       throw_sw(Sw::incorrect_data);
     }
     for (const auto& it : items) {
-      switch (it.tag) {
+      switch (it.tag()) {
         case 0x81:
-          pin.assign(it.value.begin(), it.value.end());
+          pin = it.value();
           break;
         case 0x82:
-          puk.assign(it.value.begin(), it.value.end());
+          puk = it.value();
           break;
         default:
           throw_sw(Sw::incorrect_data);
@@ -171,8 +172,7 @@ class DemoApplet final : public card::Applet {
     if (!apdu.data.empty()) throw_sw(Sw::wrong_length);
     auto& p = ctx.persistent();
     std::uint32_t v = 0;
-    if (auto rec = p.get(kCounterKey); rec && rec->size() == 4)
-      for (auto b : rec->view()) v = (v << 8) | b;
+    if (auto rec = p.get(kCounterKey); rec && rec->size() == 4) v = ByteReader(rec->view(), "counter").u32();
     if (apdu.ins == 0x10) {
       if (v == 0xFFFFFFFFu) throw_sw(Sw::conditions_not_satisfied);
       ++v;
