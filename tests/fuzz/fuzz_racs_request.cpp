@@ -46,13 +46,14 @@ struct World {
 void check_framed(std::string_view out) {
   while (!out.empty()) {
     if (out.substr(0, 5) != "BEGIN") std::abort();
-    const auto end = out.find("END\r\n");
+    // END is a line of its own: a result line may end in "...END" (an echoed token like APPPPEND).
+    const auto end = out.find("\r\nEND\r\n");
     if (end == std::string_view::npos) std::abort();
     for (char c : out.substr(0, end)) {
       const auto u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\r' && c != '\n') || u > 0x7E) std::abort();
     }
-    out.remove_prefix(end + 5);
+    out.remove_prefix(end + 7);
   }
 }
 

@@ -106,13 +106,25 @@ std::optional<RacsError> parse_apdu_option(std::string_view tok, ApduOptions& o)
   return std::nullopt;
 }
 
+// Error texts quote the client's tokens; a response line must stay printable ASCII whatever the
+// request held, so every other byte is shown as '?'.
+std::string printable(std::string text) {
+  for (char& c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7E) c = '?';
+  }
+  return text;
+}
+
 }  // namespace
 
 RacsError command_error(ErrorClass cls, CommandCode cmd, std::string text) {
-  return RacsError{cls, static_cast<int>(cmd), std::move(text), false};
+  return RacsError{cls, static_cast<int>(cmd), printable(std::move(text)), false};
 }
 
-RacsError protocol_error(ErrorClass cls, int yz, std::string text) { return RacsError{cls, yz, std::move(text), true}; }
+RacsError protocol_error(ErrorClass cls, int yz, std::string text) {
+  return RacsError{cls, yz, printable(std::move(text)), true};
+}
 
 CommandCode code_of(Verb verb) {
   switch (verb) {

@@ -159,3 +159,25 @@ TEST(RacsRequest, CodesFollowTheDraft) {
 
 }  // namespace
 }  // namespace sesame::server::racs
+
+namespace sesame::server::racs {
+namespace {
+
+// A response line must stay printable ASCII whatever bytes the request held (the fuzz target
+// checks the same property on whole sessions).
+TEST(RacsRequest, ErrorTextsArePrintable) {
+  for (std::string_view line : {std::string_view("APDU demo 0084000008 \xF6" "CONTINUE=9000"),
+                                std::string_view("APDU demo 00840000\x01" "08"), std::string_view("\x7F" "LIST"),
+                                std::string_view("ECHO \xC3\xA9t\xC3\xA9")}) {
+    const ParsedLine p = parse_line(line);
+    const auto* e = std::get_if<RacsError>(&p);
+    ASSERT_NE(e, nullptr) << line;
+    for (char c : e->text) {
+      const auto u = static_cast<unsigned char>(c);
+      EXPECT_TRUE(u >= 0x20 && u <= 0x7E) << "byte " << int(u) << " in: " << e->text;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sesame::server::racs
