@@ -5,6 +5,7 @@
 #include "card/card_service.h"
 #include "iso7816/apdu.h"
 #include "server/apdu_log.h"
+#include "store/store.h"
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -220,6 +221,11 @@ RacsSession::Result RacsSession::poweron(const std::string& seid) {
     held_[seid].clear();
     audit("card=" + seid + " poweron");
     return {prefix(CommandCode::poweron) + "SEID " + seid + " has been powered on, ATR=" + to_hex(atr), std::nullopt};
+  } catch (const store::CardLeased&) {  // PostgreSQL store: another sesamed node serves the card now
+    held_.erase(seid);
+    env_.locks.release(seid, id_);
+    return {{}, command_error(ErrorClass::in_use, CommandCode::poweron,
+                              "POWERON error, SEID " + seid + " In Use, served by another node")};
   } catch (const std::exception& e) {
     held_.erase(seid);
     env_.locks.release(seid, id_);
@@ -361,6 +367,9 @@ Bytes RacsSession::exchange(const std::string& seid, ByteView command, const Apd
       return {};
     }
     return all;
+  } catch (const store::CardLeased&) {  // PostgreSQL store: another sesamed node serves the card now
+    error = command_error(ErrorClass::in_use, CommandCode::apdu,
+                          "APDU error, SEID " + seid + " In Use, served by another node");
   } catch (const sesame::Error& e) {
     if (e.code() == Errc::not_found) {
       error = command_error(ErrorClass::bad_parameter, CommandCode::apdu, "APDU invalid SEID");
