@@ -51,4 +51,11 @@ inline void target(const std::string& group, const std::string& variant, const s
   benchmark::AddCustomContext("target:" + group, variant + " " + op + " " + std::to_string(ratio));
 }
 
+// A bound on a counter of `variant` (its median over the repetitions), checked by the report:
+// e.g. limit(group, "racs_read_binary", "p99_us", "<", 1000). One per group and counter.
+inline void limit(const std::string& group, const std::string& variant, const std::string& counter,
+                  const std::string& op, double value) {
+  benchmark::AddCustomContext("limit:" + group + ":" + counter, variant + " " + op + " " + std::to_string(value));
+}
+
 }  // namespace sesame::bench

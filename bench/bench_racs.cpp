@@ -1,0 +1,177 @@
+// RACS round trips over loopback TLS 1.3 with mutual authentication: sesamed's real RACS listener
+// (one I/O thread and the card pool of 2 threads, as sesamed runs it) serving demo cards on the
+// memory store, against the floor, a plain TLS server with the same framing and the same response
+// bytes answering on its I/O thread. 1, 64 and 1024 persistent sessions, one card per session,
+// multiplexed on the client thread(s) (bench/racs_load.h); each iteration is a fixed wall-clock
+// window, so items/s is the APDUs answered in it and p50/p99 are the round-trip latencies seen by
+// the client. See the group descriptions in main() for exactly what each variant does.
+//
+// bench-links: sesame_server_lib OpenSSL::SSL Threads::Threads
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench_env.h"
+#include "racs_load.h"
+#include "racs_servers.h"
+
+namespace {
+
+using namespace sesame::bench::racs;
+namespace bench = sesame::bench;
+
+constexpr std::size_t kMaxSessions = 1024;  // also racs.max_sessions' default
+constexpr std::size_t kMidSessions = 64;
+constexpr auto kPace = std::chrono::milliseconds(10);  // paced group: 100 APDUs/s per session
+
+double env_double(const char* name, double fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atof(v) : fallback;
+}
+
+Clock::duration seconds(double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); }
+
+// One server as the client sees it: the session set opened to it and its I/O threads' CPU clock.
+struct Target {
+  LoadClient* client;
+  std::size_t set;
+  std::function<double()> io_cpu;
+  int io_threads;
+};
+
+void round_trips(benchmark::State& state, Target t, std::size_t sessions, Clock::duration pace) {
+  const auto warmup = seconds(env_double("RACS_BENCH_WARMUP", 0.3));
+  const auto measure = seconds(env_double("RACS_BENCH_SECONDS", 1.0));
+  WindowResult r;
+  for (auto _ : state) {
+    try {
+      r = t.client->run(t.set, sessions, warmup, measure, pace, t.io_cpu);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+    state.SetIterationTime(r.seconds);
+    if (r.errors) {
+      state.SkipWithError((std::to_string(r.errors) + " errors, first: " + r.first_error).c_str());
+      break;
+    }
+  }
+  if (!r.count) return;
+  const double n = static_cast<double>(r.count);
+  state.SetItemsProcessed(static_cast<std::int64_t>(r.count));
+  state.counters["p50_us"] = r.p50_us;
+  state.counters["p99_us"] = r.p99_us;
+  // Everything but the client threads (the other servers are idle meanwhile).
+  state.counters["server_cpu_us"] = (r.process_cpu - r.client_cpu) / n * 1e6;
+  state.counters["client_cpu_us"] = r.client_cpu / n * 1e6;
+  state.counters["io_busy"] = r.server_io_cpu / r.seconds / t.io_threads;
+  state.counters["process_cores"] = r.process_cpu / r.seconds;  // how much CPU the run got
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  spdlog::set_level(spdlog::level::warn);  // no per-session info lines
+  raise_fd_limit(4 * kMaxSessions + 1024);  // both ends of every session live in this process
+  const int client_threads = std::max(1, static_cast<int>(env_double("RACS_BENCH_CLIENT_THREADS", 1)));
+
+  const std::filesystem::path pki_dir = bench::tmpdir() / "racs-pki";
+  std::filesystem::create_directories(pki_dir);
+  const Pki pki = Pki::make(pki_dir);
+  RacsServer racs(kMaxSessions, pki.server);
+  RacsServer racs2(kMidSessions, pki.server, 2);
+  EchoServer echo(pki.server);
+  LoadClient client(pki.client, client_threads);
+
+  std::vector<std::string> steady, setup;
+  for (std::size_t i = 0; i < kMaxSessions; ++i) {
+    steady.push_back(apdu_request(seid_of(i), kReadHex));
+    setup.push_back(apdu_request(seid_of(i), kSelectHex));  // takes the card and opens the APDU firewall
+  }
+  const std::vector<std::string> steady_mid(steady.begin(), steady.begin() + kMidSessions);
+  const std::vector<std::string> setup_mid(setup.begin(), setup.begin() + kMidSessions);
+  std::size_t racs_set = 0, racs2_set = 0, echo_set = 0;
+  std::string response;
+  try {
+    racs_set = client.open(racs.port(), steady, setup);
+    response = client.sample_response(racs_set);
+    client.set_expected(racs_set, response);
+    racs2_set = client.open(racs2.port(), steady_mid, setup_mid);
+    client.set_expected(racs2_set, response);
+    echo.set_response(response);
+    echo_set = client.open(echo.port(), steady, {});
+    client.set_expected(echo_set, response);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_racs: setup failed: %s\n", e.what());
+    return 1;
+  }
+  const Target t_racs{&client, racs_set, [&] { return racs.io_cpu_seconds(); }, 1};
+  const Target t_racs2{&client, racs2_set, [&] { return racs2.io_cpu_seconds(); }, 2};
+  const Target t_echo{&client, echo_set, [&] { return echo.io_cpu_seconds(); }, 1};
+
+  std::string wire = "`" + steady[0].substr(0, steady[0].size() - 1) + "`";
+  for (auto at = wire.find('\n'); at != std::string::npos; at = wire.find('\n')) wire.replace(at, 1, "\\n");
+  const std::string common =
+      "One item = one RACS request " + wire + " (READ BINARY of the demo applet's EF.INFO, " +
+      std::to_string(steady[0].size()) + " bytes) answered with its " + std::to_string(response.size()) +
+      "-byte response, over loopback " + echo.tls_summary() +
+      " with a client certificate (dev PKI, ECDSA P-256), on persistent sessions, each with one request in "
+      "flight. `racs_read_binary`: sesamed's RacsListener (one I/O thread, as sesamed runs it, plus sesamed's "
+      "card pool of 2 threads on which each request is parsed and sent to the card) serving " +
+      std::to_string(kMaxSessions) +
+      " demo cards on the memory store, one card per session (taken and SELECTed once when the session "
+      "opened). Baseline `baseline_tls_echo` (the floor): a TLS server on one I/O thread with the same TLS "
+      "context and framing that reads up to the line END and writes back the same response bytes, without "
+      "RACS parsing, card or thread hop. The client runs " +
+      std::to_string(client_threads) +
+      " thread(s) of Asio in the same process, with the servers' threads, on the same cores. Columns: "
+      "latency percentiles over the window's round trips as the client sees them; server CPU per item = "
+      "process CPU minus the client threads' CPU, per APDU; server I/O busy = CPU of the server's I/O "
+      "thread(s) / wall time (per thread); process cores = CPU of the whole benchmark process (client and "
+      "servers) / wall time: below the machine's core count, other processes had the rest.";
+  const std::string g1 = "racs_apdu_1session", g64 = "racs_apdu_64sessions", g1024 = "racs_apdu_1024sessions",
+                    gp = "racs_apdu_64sessions_paced";
+  bench::describe(g1, "1 session, closed loop (the next request when the response is in). " + common);
+  const std::string same = " Otherwise as in `" + g1 + "`.";
+  bench::describe(g64, std::to_string(kMidSessions) + " sessions, closed loop." + same +
+                           " `racs_read_binary_2io`: a second listener with the same setup whose io_context is "
+                           "run by 2 threads (sesamed runs 1), " +
+                           std::to_string(kMidSessions) +
+                           " sessions of its own. Closed loop, so by Little's law latency = sessions / "
+                           "throughput: p99 under 1 ms at 64 sessions needs well over 64k APDUs/s.");
+  bench::describe(g1024, std::to_string(kMaxSessions) + " sessions (racs.max_sessions' default), closed loop." + same);
+  bench::describe(gp, std::to_string(kMidSessions) + " sessions, paced: each session sends one request every " +
+                          std::to_string(kPace.count()) + " ms (" +
+                          std::to_string(kMidSessions * 1000 / static_cast<std::size_t>(kPace.count())) +
+                          " APDUs/s offered; phases spread evenly), latency counted from the scheduled send "
+                          "time so a late send counts as waiting. Items/s only confirms the offered rate was "
+                          "served; the latency columns are the point." +
+                          same);
+  bench::target(g64, "racs_read_binary", ">=", 0.8);
+  bench::limit(g64, "racs_read_binary", "p99_us", "<", 1000);
+  bench::limit(gp, "racs_read_binary_paced", "p99_us", "<", 1000);
+
+  auto reg = [](const std::string& name, Target t, std::size_t n, Clock::duration pace) {
+    benchmark::RegisterBenchmark(name.c_str(), round_trips, t, n, pace)->Iterations(1)->UseManualTime();
+  };
+  const auto closed = Clock::duration::zero();
+  reg(g1 + "/baseline_tls_echo", t_echo, 1, closed);
+  reg(g1 + "/racs_read_binary", t_racs, 1, closed);
+  reg(g64 + "/baseline_tls_echo", t_echo, kMidSessions, closed);
+  reg(g64 + "/racs_read_binary", t_racs, kMidSessions, closed);
+  reg(g64 + "/racs_read_binary_2io", t_racs2, kMidSessions, closed);
+  reg(g1024 + "/baseline_tls_echo", t_echo, kMaxSessions, closed);
+  reg(g1024 + "/racs_read_binary", t_racs, kMaxSessions, closed);
+  reg(gp + "/baseline_tls_echo_paced", t_echo, kMidSessions, kPace);
+  reg(gp + "/racs_read_binary_paced", t_racs, kMidSessions, kPace);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  client.close_all();
+  return 0;
+}
