@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,16 +26,23 @@ using Clock = std::function<std::chrono::system_clock::time_point()>;
 
 class SessionState {
  public:
+  // One T per owner: `owner` tells apart several objects of one type that each keep session state
+  // (two FileSystems in one applet each have their own current DF/EF). 0 = the applet's own.
   template <class T>
-  T& get() {
-    auto& slot = objects_[std::type_index(typeid(T))];
+  T& get(std::uint64_t owner = 0) {
+    auto& slot = objects_[Key{std::type_index(typeid(T)), owner}];
     if (!slot) slot = std::make_shared<T>();
     return *static_cast<T*>(slot.get());
   }
   void clear() { objects_.clear(); }
 
  private:
-  std::map<std::type_index, std::shared_ptr<void>> objects_;
+  struct Key {
+    std::type_index type;
+    std::uint64_t owner;
+    bool operator<(const Key& o) const { return type != o.type ? type < o.type : owner < o.owner; }
+  };
+  std::map<Key, std::shared_ptr<void>> objects_;
 };
 
 class AppletContext {
@@ -50,8 +58,8 @@ class AppletContext {
   ByteView instance_aid() const { return aid_; }
   Persistent& persistent() { return persistent_; }
   template <class T>
-  T& session() {
-    return session_->get<T>();
+  T& session(std::uint64_t owner = 0) {
+    return session_->get<T>(owner);
   }
   Bytes random(std::size_t n) const;
   std::chrono::system_clock::time_point now() const { return (*clock_)(); }

@@ -22,6 +22,14 @@ constexpr std::uint16_t kSwWarning = 0x6200;             // warning, state uncha
 ResponseApdu sw(Sw s) { return {{}, sw_value(s)}; }
 bool interindustry(const CommandApdu& a) { return (a.cla & 0x80) == 0; }
 
+// data || SW1 SW2, reusing the response's buffer (ResponseApdu::encode copies it).
+Bytes encode(ResponseApdu r) {
+  Bytes out = std::move(r.data);
+  out.reserve(out.size() + 2);
+  put_u16(out, r.sw);
+  return out;
+}
+
 Clock system_clock() {
   return [] { return std::chrono::system_clock::now(); };
 }
@@ -50,12 +58,12 @@ void Card::load() {
   for (std::size_t i = 0; i < s.applets.size(); ++i) {
     const auto& e = s.applets[i];
     if (i == 0) {
-      inst.push_back({make_isd(*this), true});
+      inst.push_back({make_isd(*this), true, aid_key_prefix(e.aid)});
       continue;
     }
     const AppletModule* m = registry_.find(e.module);
     if (!m) fail(Errc::state, "card " + seid_ + ": applet module " + e.module + " is not available");
-    inst.push_back({m->factory(), m->multi_selectable});
+    inst.push_back({m->factory(), m->multi_selectable, aid_key_prefix(e.aid)});
   }
   state_ = std::move(s);
   instances_ = std::move(inst);
@@ -133,7 +141,7 @@ bool Card::active_elsewhere(int applet, int channel) const {
   return false;
 }
 
-Persistent Card::persistent_of(int applet) { return Persistent(journal_, aid_key_prefix(state_.applets.at(applet).aid)); }
+Persistent Card::persistent_of(int applet) { return Persistent(journal_, instances_.at(applet).key_prefix); }
 
 AppletContext Card::context(int channel, int applet, bool selecting, SessionState* session) {
   return AppletContext(channel, selecting, state_.applets.at(applet).aid, persistent_of(applet),
@@ -156,23 +164,44 @@ void Card::deselect(int channel) {
   c.session.clear();  // CLEAR_ON_DESELECT
 }
 
+// An applet's part of a command: its SwError becomes its status word, any other exception 6F00,
+// and either way only the writes it buffered are dropped. A store failure passes through.
 template <class F>
-ResponseApdu Card::guarded(F&& body) {
+ResponseApdu Card::contained(F&& body) {
+  const std::size_t sp = journal_.savepoint();
   try {
     ResponseApdu r = body();
+    journal_.release(sp);
+    return r;
+  } catch (const StoreFailure&) {
+    throw;
+  } catch (const iso7816::SwError& e) {
+    journal_.rollback(sp);
+    return {{}, e.sw()};
+  } catch (...) {
+    journal_.rollback(sp);
+    return sw(Sw::no_precise_diagnosis);
+  }
+}
+
+// One command's transaction: the body's buffered writes are committed in ONE store commit. A
+// failure of the store (StoreFailure, thrown only by the journal; also one the applet caught and
+// swallowed) is a memory failure: 6581 and the card reloads from its store. An applet exception
+// that merely carries Errc::io or Errc::integrity is the applet's failure: 6F00, nothing reloads.
+template <class F>
+ResponseApdu Card::guarded(F&& body) {
+  recovered_ = false;
+  try {
+    ResponseApdu r = contained(std::forward<F>(body));
+    if (journal_.take_failure()) throw StoreFailure(Error(Errc::io, "store failure caught by an applet"));
     journal_.commit();
     return r;
-  } catch (const iso7816::SwError& e) {
-    journal_.discard();
-    return {{}, e.sw()};
-  } catch (const Error& e) {
-    if (e.code() == Errc::io || e.code() == Errc::integrity) {
-      recover();
-      return sw(Sw::memory_failure);
-    }
-    journal_.discard();
-    return sw(Sw::no_precise_diagnosis);
+  } catch (const StoreFailure&) {
+    recover();
+    recovered_ = true;
+    return sw(Sw::memory_failure);
   } catch (...) {
+    // The store refused the buffer without failing (e.g. an invalid record key): nothing was written.
     journal_.discard();
     return sw(Sw::no_precise_diagnosis);
   }
@@ -188,7 +217,7 @@ Bytes Card::transmit(ByteView command) {
     } catch (const Error&) {
       return sw(Sw::wrong_length).encode();
     }
-    return dispatch(apdu).encode();
+    return encode(dispatch(apdu));
   } catch (...) {
     // Only a bug gets here (every command path is guarded); fail closed and keep the card usable.
     journal_.discard();
@@ -227,11 +256,15 @@ ResponseApdu Card::dispatch(const CommandApdu& apdu) {
 
 // A response longer than Ne is returned in parts: the first Ne bytes with 61xx, the rest with
 // GET RESPONSE (ISO/IEC 7816-4 §5.3.4 / §11.7.1); the applet's status word ends the last part.
+// Without Le (cases 1 and 3) data the applet returns is still sent, as T=1 and contactless cards
+// answer a case 3 SELECT with its FCI, but never more than a short (256) or, for an extended
+// command, an extended (65536) Le would allow (docs/CARD-RUNTIME.md, "Responses without Le").
 ResponseApdu Card::chunk(Channel& c, const CommandApdu& apdu, ResponseApdu r) {
-  if (apdu.ne == 0 || r.data.size() <= apdu.ne) return r;
-  c.pending.assign(r.data.begin() + static_cast<std::ptrdiff_t>(apdu.ne), r.data.end());
+  const std::size_t ne = apdu.ne != 0 ? apdu.ne : apdu.extended ? 65536 : 256;
+  if (r.data.size() <= ne) return r;
+  c.pending.assign(r.data.begin() + static_cast<std::ptrdiff_t>(ne), r.data.end());
   c.pending_sw = r.sw;
-  r.data.resize(apdu.ne);
+  r.data.resize(ne);
   r.sw = iso7816::sw_bytes_remaining(static_cast<std::uint8_t>(std::min<std::size_t>(c.pending.size(), 256)));
   return r;
 }
@@ -285,19 +318,27 @@ ResponseApdu Card::select_by_aid(int channel, const CommandApdu& apdu) {
     return applet_selectable(state_.applets[i].life_cycle);
   };
   int candidate = -1;
+  bool named_applet = false;  // the name matches some selectable applet (before or after the current one)
   if (name.empty()) {
     candidate = 0;  // GP §11.9.2.3: SELECT without data selects the ISD
   } else if (name.size() >= 5 && name.size() <= 16) {  // partial names from the RID (5 bytes) on
+    // Next occurrence (ISO/IEC 7816-4 §7.1.1, P2 b2b1 = 10; GP §11.9.2.2): the search continues
+    // after the applet selected on the channel if it matches the name, else it starts at the top.
     int start = 0;
     if (occurrence == 0x02 && c.open && c.applet >= 0 && matches(c.applet)) start = c.applet + 1;
-    for (int i = start; i < static_cast<int>(state_.applets.size()); ++i) {
-      if (matches(i) && eligible(i)) {
+    for (int i = 0; i < static_cast<int>(state_.applets.size()); ++i) {
+      if (!matches(i) || !eligible(i)) continue;
+      named_applet = true;
+      if (i >= start) {
         candidate = i;
         break;
       }
     }
   }
   if (candidate < 0) {
+    // The name matches applets but none after the current one: there is no next occurrence
+    // (6A82, GP §11.9.2.2), and the current applet stays selected.
+    if (named_applet) return sw(Sw::file_not_found);
     // Java Card 3 RE §4.5.2: a SELECT that names no applet goes to the selected applet (DF names).
     if (c.open && c.applet >= 0) return to_applet(channel, apdu);
     return sw(Sw::file_not_found);
@@ -307,18 +348,24 @@ ResponseApdu Card::select_by_aid(int channel, const CommandApdu& apdu) {
 
   const bool implicit_open = !c.open;
   c.open = true;
-  const ResponseApdu d = guarded([&] {
-    deselect(channel);
-    return ResponseApdu{};
-  });
-  if (d.sw == sw_value(Sw::memory_failure)) return d;
+  // One command, one commit: the old applet's deselect() and the new applet's select() and
+  // process() buffer into the same transaction. Each applet's failure drops only its own writes:
+  // an exception from deselect() is ignored and the applet is deselected anyway (Java Card 3 RE,
+  // Applet.deselect), and a refused select() or a failing process() keeps the deselect's writes.
   ResponseApdu r = guarded([&] {
-    AppletContext ctx = context(channel, candidate, true);
-    Applet& applet = *instances_.at(candidate).applet;
-    if (!applet.select(ctx, apdu)) throw iso7816::SwError(kSwAppletSelectFailed);
-    c.applet = candidate;
-    return applet.process(apdu, ctx);
+    contained([&] {
+      deselect(channel);
+      return ResponseApdu{};
+    });
+    return contained([&] {
+      AppletContext ctx = context(channel, candidate, true);
+      Applet& applet = *instances_.at(candidate).applet;
+      if (!applet.select(ctx, apdu)) throw iso7816::SwError(kSwAppletSelectFailed);
+      c.applet = candidate;
+      return applet.process(apdu, ctx);
+    });
   });
+  if (recovered_) return r;  // the card restarted as after a reset
   if (c.applet < 0) {
     c.session.clear();
     if (implicit_open) c.open = false;
@@ -339,11 +386,15 @@ ResponseApdu Card::manage_channel(int channel, const CommandApdu& apdu) {
     const int target = apdu.p2 == 0 ? channel : apdu.p2;
     if (target == 0 || target > 19) return sw(Sw::function_not_supported);  // the basic channel never closes
     if (target >= kLogicalChannels || !channels_[target].open) return {{}, kSwWarning};
+    // One commit for the deselect's writes; its exceptions are ignored (the channel closes anyway).
     const ResponseApdu d = guarded([&] {
-      deselect(target);
+      contained([&] {
+        deselect(target);
+        return ResponseApdu{};
+      });
       return ResponseApdu{};
     });
-    if (d.sw == sw_value(Sw::memory_failure)) return d;
+    if (recovered_) return d;
     channels_[target] = Channel{};
     return {};
   }
@@ -372,7 +423,7 @@ ResponseApdu Card::manage_channel(int channel, const CommandApdu& apdu) {
       return ResponseApdu{};
     });
     if (!s.ok()) {
-      t = Channel{};
+      if (!recovered_) t = Channel{};
       return s;
     }
   }

@@ -62,6 +62,7 @@ class Card {
   struct Instance {
     std::unique_ptr<Applet> applet;
     bool multi_selectable = false;
+    std::string key_prefix;  // aid_key_prefix(AID), built once: every command's Persistent points here
   };
   struct Channel {
     bool open = false;
@@ -80,8 +81,9 @@ class Card {
   AppletContext context(int channel, int applet, bool selecting, SessionState* session = nullptr);
   Persistent persistent_of(int applet);
   void deselect(int channel);
-  void deselect_everywhere(int applet);
 
+  template <class F>
+  iso7816::ResponseApdu contained(F&& body);
   template <class F>
   iso7816::ResponseApdu guarded(F&& body);
   iso7816::ResponseApdu dispatch(const iso7816::CommandApdu& apdu);
@@ -100,7 +102,8 @@ class Card {
   std::vector<Instance> instances_;
   std::array<Channel, kLogicalChannels> channels_;
   bool powered_ = false;
-  bool broken_ = false;  // the store could not be reloaded after a memory failure
+  bool broken_ = false;     // the store could not be reloaded after a memory failure
+  bool recovered_ = false;  // the last guarded() hit a memory failure and restarted the card
 };
 
 }  // namespace sesame::card

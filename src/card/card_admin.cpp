@@ -35,8 +35,8 @@ void Card::install_applet(const std::string& module, ByteView instance_aid, Byte
   AppletEntry entry{Bytes(instance_aid.begin(), instance_aid.end()), module, app_life_cycle::selectable, {}};
   CardState next = state_;
   next.applets.push_back(entry);
-  Instance instance{m->factory(), m->multi_selectable};
-  const std::string prefix = aid_key_prefix(instance_aid);
+  Instance instance{m->factory(), m->multi_selectable, aid_key_prefix(instance_aid)};
+  const std::string& prefix = instance.key_prefix;
   journal_.discard();
   for (const auto& k : journal_.keys(prefix)) journal_.erase(k);  // leftovers of an earlier instance
   try {

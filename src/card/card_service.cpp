@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 
 #include "card/card.h"
@@ -11,23 +12,13 @@
 #include "store/store.h"
 #include "util/error.h"
 #include "util/hex.h"
+#include "util/seid.h"
 
 namespace sesame::card {
-namespace {
 
-bool valid_seid(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-// One slot per card: its own mutex serialises that card's commands; the map's shared_mutex is
-// held only to find or insert a slot, never while a command runs.
+// One slot per card: its own mutex serialises that card's commands and its load; the map's
+// shared_mutex is held only to find or insert a slot, never while a command runs or the store works.
+// The Store is thread-safe, so no lock of the service is held across store I/O except a card's own.
 struct CardSlot {
   std::mutex mu;
   std::unique_ptr<Card> card;  // loaded on first use
@@ -37,37 +28,43 @@ struct CardSlot {
 struct CardService::Impl {
   store::Store& store;
   const AppletRegistry& registry;
-  std::mutex store_mu;  // Store's own methods (create/open/delete/list): not the APDU path
   mutable std::shared_mutex map_mu;
   std::map<std::string, std::shared_ptr<CardSlot>> slots;
+  // SEIDs whose create_card is between the store's create_card and the card's first commit: they
+  // do not exist yet for anyone else (a second create_card of one gets Errc::state).
+  std::set<std::string, std::less<>> creating;
 
   Impl(store::Store& s, const AppletRegistry& r) : store(s), registry(r) {}
+
+  bool being_created(const std::string& seid) const {
+    std::shared_lock lock(map_mu);
+    return creating.contains(seid);
+  }
+
+  // A card exists once its creation is complete. The store is asked first: a card the store has
+  // and that is no longer being created is complete (create_card marks it before creating it).
+  bool exists(const std::string& seid) const {
+    if (!valid_seid(seid) || !store.card_exists(seid)) return false;
+    return !being_created(seid);
+  }
 
   std::shared_ptr<CardSlot> slot(const std::string& seid) {
     {
       std::shared_lock lock(map_mu);
       if (auto it = slots.find(seid); it != slots.end()) return it->second;
     }
-    bool exists;
-    {
-      std::lock_guard lock(store_mu);
-      exists = valid_seid(seid) && store.card_exists(seid);
-    }
-    if (!exists) fail(Errc::not_found, "no card " + seid);
+    if (!valid_seid(seid) || !store.card_exists(seid)) fail(Errc::not_found, "no card " + seid);
     std::unique_lock lock(map_mu);
+    if (creating.contains(seid)) fail(Errc::not_found, "no card " + seid);
     auto& s = slots[seid];
     if (!s) s = std::make_shared<CardSlot>();
     return s;
   }
 
-  // Loads the slot's card from the store. Throws what the store and Card's constructor throw.
+  // Loads the slot's card from the store, under the slot's lock only (a slow load of one card
+  // delays no other card). Throws what the store and Card's constructor throw.
   void load(CardSlot& s, const std::string& seid) {
-    std::unique_ptr<store::CardStore> cs;
-    {
-      std::lock_guard slock(store_mu);
-      cs = store.open_card(seid);
-    }
-    s.card = std::make_unique<Card>(seid, std::move(cs), registry);
+    s.card = std::make_unique<Card>(seid, store.open_card(seid), registry);
   }
 
   // Runs f(card) with the card's lock held, loading the card first if needed.
@@ -108,7 +105,18 @@ CardService::~CardService() = default;
 std::string CardService::create_card(const CardOptions& options) {
   std::string seid = options.seid.empty() ? to_hex(crypto::random_bytes(8)) : options.seid;
   if (!valid_seid(seid)) fail(Errc::invalid_argument, "a SEID is 1-64 characters of [A-Za-z0-9._-]");
-  std::lock_guard lock(impl_->store_mu);
+  {
+    std::unique_lock lock(impl_->map_mu);
+    if (!impl_->creating.insert(seid).second) fail(Errc::state, "card " + seid + " exists");
+  }
+  struct Done {
+    Impl& impl;
+    const std::string& seid;
+    ~Done() {
+      std::unique_lock lock(impl.map_mu);
+      impl.creating.erase(seid);
+    }
+  } done{*impl_, seid};
   impl_->store.create_card(seid);  // throws Error(state) if it exists
   try {
     auto cs = impl_->store.open_card(seid);
@@ -124,10 +132,7 @@ void CardService::delete_card(const std::string& seid) {
   auto s = impl_->slot(seid);
   std::lock_guard card_lock(s->mu);  // waits for a running command
   if (s->deleted) fail(Errc::not_found, "no card " + seid);
-  {
-    std::lock_guard lock(impl_->store_mu);
-    impl_->store.delete_card(seid);
-  }
+  impl_->store.delete_card(seid);
   s->deleted = true;
   s->card.reset();
   std::unique_lock lock(impl_->map_mu);
@@ -135,15 +140,13 @@ void CardService::delete_card(const std::string& seid) {
 }
 
 std::vector<std::string> CardService::list_cards() const {
-  std::lock_guard lock(impl_->store_mu);
-  return impl_->store.list_cards();
+  std::vector<std::string> all = impl_->store.list_cards();
+  std::shared_lock lock(impl_->map_mu);
+  std::erase_if(all, [&](const std::string& s) { return impl_->creating.contains(s); });
+  return all;
 }
 
-bool CardService::exists(const std::string& seid) const {
-  if (!valid_seid(seid)) return false;
-  std::lock_guard lock(impl_->store_mu);
-  return impl_->store.card_exists(seid);
-}
+bool CardService::exists(const std::string& seid) const { return impl_->exists(seid); }
 
 CardInfo CardService::info(const std::string& seid) {
   return impl_->with_card(seid, [](Card& c) { return c.info(); });

@@ -1,6 +1,7 @@
 #include "card/filesystem.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "iso7816/status_word.h"
 #include "util/byte_reader.h"
@@ -23,6 +24,11 @@ Bytes fid_bytes(std::uint16_t fid) {
 }
 
 std::string content_key(std::uint16_t fid) { return "fs/" + to_hex(fid_bytes(fid)); }
+
+std::uint64_t next_file_system_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 bool is_record(FileKind k) { return k == FileKind::linear_fixed || k == FileKind::linear_variable; }
 
@@ -75,7 +81,7 @@ struct FileSystem::Session {
   std::optional<std::uint16_t> current_ef;
 };
 
-FileSystem::FileSystem() {
+FileSystem::FileSystem() : id_(next_file_system_id()) {
   Node mf;
   mf.spec.fid = kMasterFile;
   mf.spec.kind = FileKind::df;
@@ -97,10 +103,13 @@ void FileSystem::add(std::uint16_t parent, FileSpec spec) {
   p->second.children.push_back(spec.fid);
   Node n;
   n.parent = parent;
+  n.content_key = content_key(spec.fid);
   const auto fid = spec.fid;
   n.spec = std::move(spec);
   nodes_.emplace(fid, std::move(n));
 }
+
+FileSystem::Session& FileSystem::session(AppletContext& ctx) const { return ctx.session<Session>(id_); }
 
 const FileSystem::Node& FileSystem::node(std::uint16_t fid) const {
   auto it = nodes_.find(fid);
@@ -126,7 +135,7 @@ const FileSystem::Node* FileSystem::find_sfi(std::uint16_t df, std::uint8_t sfi)
 Bytes FileSystem::read_binary(const Persistent& p, std::uint16_t fid) const {
   const auto& n = node(fid);
   if (n.spec.kind != FileKind::transparent) fail(Errc::invalid_argument, "file system: not a transparent EF");
-  auto v = p.get(content_key(fid));
+  const SecureBytes* v = p.view(n.content_key);
   Bytes out = v ? v->reveal() : Bytes{};
   out.resize(n.spec.size, 0x00);  // never written: erased content
   return out;
@@ -136,22 +145,24 @@ void FileSystem::write_binary(Persistent& p, std::uint16_t fid, ByteView data, s
   Bytes content = read_binary(p, fid);
   if (offset > content.size() || content.size() - offset < data.size()) fail(Errc::invalid_argument, "file system: write past end of EF");
   std::copy(data.begin(), data.end(), content.begin() + static_cast<std::ptrdiff_t>(offset));
-  p.put(content_key(fid), ByteView(content));
+  p.put(node(fid).content_key, ByteView(content));
 }
 
 std::vector<Bytes> FileSystem::records(const Persistent& p, std::uint16_t fid) const {
-  if (!is_record(node(fid).spec.kind)) fail(Errc::invalid_argument, "file system: not a record EF");
-  auto v = p.get(content_key(fid));
+  const Node& n = node(fid);
+  if (!is_record(n.spec.kind)) fail(Errc::invalid_argument, "file system: not a record EF");
+  const SecureBytes* v = p.view(n.content_key);
   return v ? decode_records(v->view()) : std::vector<Bytes>{};
 }
 
 void FileSystem::append_record(Persistent& p, std::uint16_t fid, ByteView record) const {
-  const auto& s = node(fid).spec;
+  const Node& n = node(fid);
+  const auto& s = n.spec;
   auto recs = records(p, fid);
   const bool size_ok = s.kind == FileKind::linear_fixed ? record.size() == s.size : !record.empty() && record.size() <= s.size;
   if (!size_ok || recs.size() >= s.max_records) fail(Errc::invalid_argument, "file system: record does not fit");
   recs.emplace_back(record.begin(), record.end());
-  p.put(content_key(fid), ByteView(encode_records(recs)));
+  p.put(n.content_key, ByteView(encode_records(recs)));
 }
 
 Bytes FileSystem::fcp(const Node& n, const Persistent& p) const {
@@ -209,7 +220,7 @@ std::optional<ResponseApdu> FileSystem::process(const CommandApdu& apdu, AppletC
 }
 
 ResponseApdu FileSystem::select(const CommandApdu& apdu, AppletContext& ctx) const {
-  auto& s = ctx.session<Session>();
+  auto& s = session(ctx);
   // P2 (ISO/IEC 7816-4 Table 40): b2b1 first occurrence only, b4b3 response type.
   if ((apdu.p2 & 0xF3) != 0) throw_sw(Sw::incorrect_p1p2);
   const ByteView d = apdu.data;
@@ -286,7 +297,7 @@ ResponseApdu FileSystem::select(const CommandApdu& apdu, AppletContext& ctx) con
 }
 
 const FileSystem::Node& FileSystem::ef_by_sfi_or_current(std::uint8_t sfi, AppletContext& ctx) const {
-  auto& s = ctx.session<Session>();
+  auto& s = session(ctx);
   if (sfi == 0) {
     if (!s.current_ef) throw_sw(Sw::command_not_allowed_no_current_ef);
     return node(*s.current_ef);
@@ -320,9 +331,9 @@ ResponseApdu FileSystem::read_binary_cmd(const CommandApdu& apdu, AppletContext&
     } else if ((p1p2 & 0xFFE0) == 0) {
       n = &ef_by_sfi_or_current(static_cast<std::uint8_t>(p1p2 & 0x1F), ctx);
     } else {
-      n = find_child(ctx.session<Session>().current_df, p1p2);
+      n = find_child(session(ctx).current_df, p1p2);
       if (!n || n->spec.kind == FileKind::df) throw_sw(Sw::file_not_found);
-      ctx.session<Session>().current_ef = n->spec.fid;
+      session(ctx).current_ef = n->spec.fid;
     }
     Tlv offset_do;
     try {
@@ -336,9 +347,9 @@ ResponseApdu FileSystem::read_binary_cmd(const CommandApdu& apdu, AppletContext&
   }
   if (n->spec.kind != FileKind::transparent) throw_sw(Sw::command_incompatible_with_file);
   require(n->spec.read(ctx));
-  const Bytes content = read_binary(ctx.persistent(), n->spec.fid);
-  if (offset > content.size()) throw_sw(Sw::wrong_p1p2);
-  const std::size_t avail = content.size() - offset;
+  const std::size_t size = n->spec.size;
+  if (offset > size) throw_sw(Sw::wrong_p1p2);
+  const std::size_t avail = size - offset;
   ResponseApdu r;
   std::size_t take = std::min(avail, apdu.ne);
   if (apdu.ins == 0xB1) {
@@ -347,8 +358,18 @@ ResponseApdu FileSystem::read_binary_cmd(const CommandApdu& apdu, AppletContext&
     if (take >= 0x80) take = std::min(avail, apdu.ne - 3);
     if (take >= 0x100) take = std::min(avail, apdu.ne - 4);
   }
-  Bytes chunk(content.begin() + static_cast<std::ptrdiff_t>(offset), content.begin() + static_cast<std::ptrdiff_t>(offset + take));
-  r.data = apdu.ins == 0xB1 ? tlv_encode(0x53, chunk) : chunk;
+  // The requested part straight from the record (no copy of the whole file); bytes never written
+  // read as 00. Two bytes of room are left for the status word the runtime appends.
+  Bytes part;
+  part.reserve(take + 2);
+  const SecureBytes* stored = ctx.persistent().view(n->content_key);
+  const ByteView content = stored ? stored->view().first(std::min(stored->size(), size)) : ByteView{};
+  if (offset < content.size()) {
+    const ByteView from = content.subspan(offset, std::min(take, content.size() - offset));
+    part.assign(from.begin(), from.end());
+  }
+  part.resize(take, 0x00);
+  r.data = apdu.ins == 0xB1 ? tlv_encode(0x53, part) : std::move(part);
   if (r.data.size() < apdu.ne && !ne_is_max(apdu)) r.sw = iso7816::sw_value(Sw::warning_end_of_file);
   return r;
 }
@@ -403,7 +424,7 @@ ResponseApdu FileSystem::update_record_cmd(const CommandApdu& apdu, AppletContex
                                                               : !apdu.data.empty() && apdu.data.size() <= n.spec.size;
   if (!size_ok) throw_sw(Sw::wrong_length);
   recs[apdu.p1 - 1] = apdu.data;
-  ctx.persistent().put(content_key(n.spec.fid), ByteView(encode_records(recs)));
+  ctx.persistent().put(n.content_key, ByteView(encode_records(recs)));
   return {};
 }
 

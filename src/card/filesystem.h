@@ -3,7 +3,8 @@
 // commands SELECT (by FID, path, DF name), READ BINARY (B0/B1), UPDATE BINARY, READ RECORD,
 // UPDATE RECORD and APPEND RECORD. The structure is code (built in the applet's constructor);
 // the contents are the applet's persistent records ("fs/<FID>"), so they follow the command's
-// transaction. The current DF/EF is per logical channel (session state).
+// transaction. The current DF/EF is per logical channel (session state) and per FileSystem: an
+// applet may embed several.
 // Simplification: FIDs are unique in the whole tree and SFIs unique within their DF.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "card/applet.h"
@@ -44,7 +46,8 @@ struct FileSpec {
 
 class FileSystem {
  public:
-  FileSystem();  // with an empty MF (3F00)
+  // With an empty MF (3F00). A copy is the same file system: it shares the current DF/EF.
+  FileSystem();
 
   // Adds `spec` under the DF `parent`. Throws Error(Errc::invalid_argument) for a duplicate or
   // reserved FID (3F00, 3FFF, FFFF), an SFI outside 1..30 or taken in that DF, or a non-DF parent.
@@ -65,9 +68,11 @@ class FileSystem {
     FileSpec spec;
     std::uint16_t parent = 0;
     std::vector<std::uint16_t> children;
+    std::string content_key;  // "fs/<FID hex>", built once
   };
   struct Session;
 
+  Session& session(AppletContext& ctx) const;
   const Node& node(std::uint16_t fid) const;
   const Node* find_child(std::uint16_t df, std::uint16_t fid) const;
   const Node* find_sfi(std::uint16_t df, std::uint8_t sfi) const;
@@ -82,6 +87,7 @@ class FileSystem {
   const Node& ef_by_sfi_or_current(std::uint8_t sfi, AppletContext& ctx) const;
 
   std::map<std::uint16_t, Node> nodes_;
+  std::uint64_t id_;  // names this file system's session state; unique in the process
 };
 
 }  // namespace sesame::card

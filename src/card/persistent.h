@@ -17,10 +17,13 @@ class RecordJournal;
 
 class Persistent {
  public:
-  // `prefix` is prepended to every key ("<instance AID hex>/").
-  Persistent(RecordJournal& journal, std::string prefix) : journal_(&journal), prefix_(std::move(prefix)) {}
+  // `prefix` is prepended to every key ("<instance AID hex>/"). It is not copied: the runtime keeps
+  // it with the applet instance, which outlives every command (and so every Persistent).
+  Persistent(RecordJournal& journal, std::string_view prefix) : journal_(&journal), prefix_(prefix) {}
 
   std::optional<SecureBytes> get(std::string_view key) const;
+  // The record without a copy, or nullptr; valid until the next write to this card's records.
+  const SecureBytes* view(std::string_view key) const;
   bool contains(std::string_view key) const;
   // Buffered until the command ends; reads see the new value at once.
   void put(std::string_view key, SecureBytes value);
@@ -37,7 +40,7 @@ class Persistent {
  private:
   std::string full(std::string_view key) const;
   RecordJournal* journal_;
-  std::string prefix_;
+  std::string_view prefix_;
 };
 
 }  // namespace sesame::card

@@ -6,40 +6,69 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
+#include "util/error.h"
 #include "util/secure_buffer.h"
 
 namespace sesame::card {
+
+// A failure of the card's store (Errc::io: a write or read did not happen; Errc::integrity: the
+// stored records fail verification). Only RecordJournal throws it, wrapping what the store threw,
+// so the runtime can tell a memory failure (6581, the card reloads) from an applet's own error
+// that happens to carry the same Errc (6F00, nothing reloads).
+class StoreFailure final : public Error {
+ public:
+  explicit StoreFailure(const Error& cause) : Error(cause.code(), cause.what()) {}
+};
 
 class RecordJournal {
  public:
   explicit RecordJournal(store::CardStore& store) : store_(store) {}
 
-  // Replaces the image with the store's records and drops any buffered write.
+  // Replaces the image with the store's records and drops any buffered write. Store errors with
+  // Errc::io or Errc::integrity are rethrown as StoreFailure; others (store::CardLeased) as they are.
   void load();
 
-  // Reads see buffered writes.
+  // Reads see buffered writes. The pointer is valid until the next write or load.
   const SecureBytes* get(const std::string& key) const;
+  // The same for the key prefix + key, without building the key on the heap.
+  const SecureBytes* get(std::string_view prefix, std::string_view key) const;
   void put(const std::string& key, SecureBytes value);
   void erase(const std::string& key);
-  // Commits this one record durably before returning (and drops a buffered write of the same key).
-  // Throws whatever the store throws; the image is then unchanged.
+  // Commits this one record durably before returning (and drops a buffered write of the same key,
+  // also from every savepoint). Throws StoreFailure when the store fails; the image is unchanged.
   void put_now(const std::string& key, SecureBytes value);
 
   // Every key (committed or buffered, not buffered-erased) starting with `prefix`, sorted.
   std::vector<std::string> keys(const std::string& prefix) const;
 
-  bool dirty() const { return !pending_.empty(); }
-  // One atomic store commit of the buffer. On a throw the buffer is kept for the caller to discard.
+  // Savepoints inside one command: rollback(sp) drops what was buffered since savepoint() returned
+  // sp (records written with put_now since then stay as written), release(sp) keeps it. Both also
+  // end every later savepoint. commit(), discard() and load() end them all.
+  std::size_t savepoint();
+  void rollback(std::size_t sp);
+  void release(std::size_t sp);
+
+  // One atomic store commit of the buffer. Throws StoreFailure when the store fails (other store
+  // errors, e.g. an invalid key, as they are); the buffer is then kept for the caller to discard.
   void commit();
-  void discard() { pending_.clear(); }
+  void discard();
+
+  // True once if a store call failed since the last load(), discard() or take_failure(), even if
+  // the StoreFailure was caught on the way (an applet may catch everything).
+  bool take_failure();
 
  private:
+  using Buffer = std::map<std::string, std::optional<SecureBytes>, std::less<>>;
   store::CardStore& store_;
-  std::map<std::string, SecureBytes> records_;
-  std::map<std::string, std::optional<SecureBytes>> pending_;
+  std::map<std::string, SecureBytes, std::less<>> records_;
+  Buffer pending_;
+  std::vector<Buffer> savepoints_;
+  bool failed_ = false;
+  mutable std::string scratch_;  // get(prefix, key) composes keys here: one card runs one command at a time
 };
 
 }  // namespace sesame::card

@@ -1,5 +1,7 @@
 #include "store/sealed_store.h"
 
+#include <atomic>
+#include <map>
 #include <mutex>
 
 #include "crypto/random.h"
@@ -10,28 +12,48 @@
 namespace sesame::store {
 namespace {
 
+// The highest commit counter seen for one card in this process. A manifest older than that is a
+// rollback of the whole card; across restarts this cannot be detected without an external
+// monotonic counter (see docs/STORE.md). Every CardStore of the card shares the one mark, and a
+// commit or load touches only its own card's mark (an atomic), so cards never contend.
+class HighWater {
+ public:
+  void observe(const std::string& card_id, std::uint64_t counter) {
+    std::uint64_t hw = mark_.load(std::memory_order_acquire);
+    do {
+      if (counter < hw)
+        fail(Errc::integrity, "store: card '" + card_id + "' was rolled back to an older commit (" +
+                                  std::to_string(counter) + " < " + std::to_string(hw) + ")");
+    } while (counter > hw && !mark_.compare_exchange_weak(hw, counter, std::memory_order_acq_rel));
+  }
+
+ private:
+  std::atomic<std::uint64_t> mark_{0};
+};
+
 // State shared by the Store and every CardStore it opened (a CardStore may outlive its Store).
 struct Shared {
   std::shared_ptr<Backend> backend;
-  SecureBytes master_key;
+  crypto::AesGcmKey master_key;
 
-  // Highest commit counter seen per card in this process. A manifest older than that is a rollback
-  // of the whole card; across restarts this cannot be detected without an external monotonic
-  // counter (see docs/STORE.md).
-  std::mutex mu;
-  std::map<std::string, std::uint64_t> high_water;
+  Shared(std::shared_ptr<Backend> b, ByteView master) : backend(std::move(b)), master_key(master) {}
 
-  void observe(const std::string& card_id, std::uint64_t counter) {
-    std::lock_guard lock(mu);
-    auto& hw = high_water[card_id];
-    if (counter < hw)
-      fail(Errc::integrity, "store: card '" + card_id + "' was rolled back to an older commit (" +
-                                std::to_string(counter) + " < " + std::to_string(hw) + ")");
-    hw = counter;
+  // The marks live as long as the process knows the card (they survive closing every CardStore of
+  // it). The map's lock is taken only when a card is opened, created or deleted.
+  std::mutex marks_mu;
+  std::map<std::string, std::shared_ptr<HighWater>> marks;
+
+  std::shared_ptr<HighWater> mark_of(const std::string& card_id) {
+    std::lock_guard lock(marks_mu);
+    auto& m = marks[card_id];
+    if (!m) m = std::make_shared<HighWater>();
+    return m;
   }
+  // A created or deleted card starts over (a CardStore still open on the old card keeps the old
+  // mark; its commits fail on the manifest compare-and-swap anyway).
   void forget(const std::string& card_id) {
-    std::lock_guard lock(mu);
-    high_water.erase(card_id);
+    std::lock_guard lock(marks_mu);
+    marks.erase(card_id);
   }
 
   // Open CardStores per card. The backend's lease is per node, not per CardStore: it is taken by
@@ -78,7 +100,7 @@ class LeaseHold {
   std::uint64_t epoch_;
 };
 
-Manifest open_manifest(ByteView card_key, const std::string& card_id, const SealedRecord& row) {
+Manifest open_manifest(const crypto::AesGcmKey& card_key, const std::string& card_id, const SealedRecord& row) {
   SecureBytes plain = open_record(card_key, card_id, kManifestKey, row.version, row.blob);
   Manifest m = decode_manifest(plain.view(), card_id);
   if (m.counter != row.version) fail(Errc::integrity, "store: manifest of card '" + card_id + "' has a wrong version");
@@ -88,9 +110,9 @@ Manifest open_manifest(ByteView card_key, const std::string& card_id, const Seal
 class SealedCardStore final : public CardStore {
  public:
   SealedCardStore(std::shared_ptr<Shared> shared, std::unique_ptr<LeaseHold> lease, std::string card_id,
-                  SecureBytes card_key, Manifest manifest)
+                  crypto::AesGcmKey card_key, std::shared_ptr<HighWater> high_water, Manifest manifest)
       : shared_(std::move(shared)), lease_(std::move(lease)), card_id_(std::move(card_id)),
-        card_key_(std::move(card_key)), manifest_(std::move(manifest)) {}
+        card_key_(std::move(card_key)), high_water_(std::move(high_water)), manifest_(std::move(manifest)) {}
 
   std::map<std::string, SecureBytes> load() override {
     // Reloading is how the runtime recovers from a failed commit: if the lease was lost (another
@@ -101,7 +123,7 @@ class SealedCardStore final : public CardStore {
     std::map<std::string, SealedRecord> rows = shared_->backend->load_records(card_id_);
     auto mit = rows.find(kManifestKey);
     if (mit == rows.end()) fail(Errc::integrity, "store: manifest of card '" + card_id_ + "' is missing");
-    Manifest m = open_manifest(card_key_.view(), card_id_, mit->second);
+    Manifest m = open_manifest(card_key_, card_id_, mit->second);
     rows.erase(mit);
 
     std::map<std::string, SecureBytes> out;
@@ -114,13 +136,13 @@ class SealedCardStore final : public CardStore {
         fail(Errc::integrity, "store: record '" + printable_key(key) + "' of card '" + card_id_ +
                                   "' has version " + std::to_string(row.version) + ", manifest says " +
                                   std::to_string(listed->second) + " (rolled back or replaced)");
-      out.emplace(key, open_record(card_key_.view(), card_id_, key, row.version, row.blob));
+      out.emplace(key, open_record(card_key_, card_id_, key, row.version, row.blob));
     }
     for (const auto& [key, version] : m.versions) {
       if (!rows.count(key))
         fail(Errc::integrity, "store: record '" + printable_key(key) + "' of card '" + card_id_ + "' is missing");
     }
-    shared_->observe(card_id_, m.counter);
+    high_water_->observe(card_id_, m.counter);
     manifest_ = std::move(m);
     return out;
   }
@@ -143,7 +165,7 @@ class SealedCardStore final : public CardStore {
     w.rows.reserve(ops.size() + 1);
     for (const auto& [key, value] : ops) {
       if (value) {
-        w.rows.push_back({key, SealedRecord{next.counter, seal_record(card_key_.view(), card_id_, key, next.counter,
+        w.rows.push_back({key, SealedRecord{next.counter, seal_record(card_key_, card_id_, key, next.counter,
                                                                        value->view())}});
         next.versions[key] = next.counter;
       } else {
@@ -152,7 +174,7 @@ class SealedCardStore final : public CardStore {
       }
     }
     SecureBytes encoded = encode_manifest(next);
-    w.rows.push_back({kManifestKey, SealedRecord{next.counter, seal_record(card_key_.view(), card_id_, kManifestKey,
+    w.rows.push_back({kManifestKey, SealedRecord{next.counter, seal_record(card_key_, card_id_, kManifestKey,
                                                                            next.counter, encoded.view())}});
     try {
       shared_->backend->commit(w);
@@ -162,15 +184,16 @@ class SealedCardStore final : public CardStore {
       fail(Errc::io, "store: commit to card '" + card_id_ + "' failed: " + e.what());
     }
     manifest_ = std::move(next);
-    shared_->observe(card_id_, manifest_.counter);
+    high_water_->observe(card_id_, manifest_.counter);
   }
 
  private:
   std::shared_ptr<Shared> shared_;
   std::unique_ptr<LeaseHold> lease_;
   std::string card_id_;
-  SecureBytes card_key_;  // unwrapped once at open, zeroized when the CardStore closes
-  Manifest manifest_;     // as of this CardStore's last load or commit
+  crypto::AesGcmKey card_key_;  // unwrapped and expanded once at open, cleansed when the CardStore closes
+  std::shared_ptr<HighWater> high_water_;
+  Manifest manifest_;  // as of this CardStore's last load or commit
 };
 
 class SealedStore final : public Store {
@@ -186,11 +209,11 @@ class SealedStore final : public Store {
   void create_card(const std::string& card_id) override {
     check_card_id(card_id);
     SecureBytes card_key = crypto::random_secret(kStoreKeySize);
-    Bytes wrapped = wrap_card_key(shared_->master_key.view(), card_id, card_key.view());
+    Bytes wrapped = wrap_card_key(shared_->master_key, card_id, card_key.view());
     SecureBytes encoded = encode_manifest(Manifest{});
     std::vector<RowWrite> rows;
-    rows.push_back({kManifestKey, SealedRecord{0, seal_record(card_key.view(), card_id, kManifestKey, 0,
-                                                              encoded.view())}});
+    rows.push_back({kManifestKey, SealedRecord{0, seal_record(crypto::AesGcmKey(card_key.view()), card_id, kManifestKey,
+                                                              0, encoded.view())}});
     shared_->backend->create_card(card_id, wrapped, rows);
     shared_->forget(card_id);
   }
@@ -203,14 +226,16 @@ class SealedStore final : public Store {
   std::unique_ptr<CardStore> open_card(const std::string& card_id) override {
     std::optional<Bytes> wrapped = shared_->backend->wrapped_card_key(card_id);
     if (!wrapped) fail(Errc::not_found, "store: no card '" + card_id + "'");
-    SecureBytes card_key = unwrap_card_key(shared_->master_key.view(), card_id, *wrapped);
+    crypto::AesGcmKey card_key(unwrap_card_key(shared_->master_key, card_id, *wrapped).view());
     // The lease first: the manifest read below must be one our commits are fenced against.
     auto lease = std::make_unique<LeaseHold>(shared_, card_id);
     std::optional<SealedRecord> row = shared_->backend->load_record(card_id, kManifestKey);
     if (!row) fail(Errc::integrity, "store: manifest of card '" + card_id + "' is missing");
-    Manifest m = open_manifest(card_key.view(), card_id, *row);
-    shared_->observe(card_id, m.counter);
-    return std::make_unique<SealedCardStore>(shared_, std::move(lease), card_id, std::move(card_key), std::move(m));
+    Manifest m = open_manifest(card_key, card_id, *row);
+    std::shared_ptr<HighWater> high_water = shared_->mark_of(card_id);
+    high_water->observe(card_id, m.counter);
+    return std::make_unique<SealedCardStore>(shared_, std::move(lease), card_id, std::move(card_key),
+                                             std::move(high_water), std::move(m));
   }
 
  private:
@@ -236,9 +261,7 @@ void check_record_key(const std::string& key) {
 std::unique_ptr<Store> open_sealed_store(std::shared_ptr<Backend> backend, SecureBytes master_key) {
   if (!backend) fail(Errc::invalid_argument, "store: no backend");
   if (master_key.size() != kStoreKeySize) fail(Errc::invalid_argument, "store: master key must be 32 bytes");
-  auto shared = std::make_shared<Shared>();
-  shared->backend = std::move(backend);
-  shared->master_key = std::move(master_key);
+  auto shared = std::make_shared<Shared>(std::move(backend), master_key.view());
   return std::make_unique<SealedStore>(std::move(shared));
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "util/bytes.h"
@@ -61,5 +62,16 @@ class SecureBytes {
  private:
   std::vector<std::uint8_t, ZeroizingAllocator<std::uint8_t>> v_;
 };
+
+// Text that may hold secrets (a RACS request line with a VERIFY APDU). Freed blocks are zeroized.
+using SecureString = std::basic_string<char, std::char_traits<char>, ZeroizingAllocator<char>>;
+
+// Zeroizes all of `s`, its spare capacity and short-string buffer included, and empties it.
+template <typename String>
+void wipe(String& s) noexcept {
+  s.resize(s.capacity());  // never reallocates: makes every byte of the buffer addressable
+  secure_zero(s.data(), s.size());
+  s.clear();
+}
 
 }  // namespace sesame

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../card/card_fixture.h"
 #include "applets/builtin.h"
 #include "card/card_service.h"
 #include "crypto/random.h"
@@ -21,40 +22,31 @@ constexpr const char* kVerify1234 = "002000810431323334";
 constexpr const char* kPinPad = "31323334FFFFFFFF";  // "1234" FF-padded to 8
 constexpr const char* kPuk = "3132333435363738";     // "12345678"
 
-class DemoTest : public ::testing::Test {
+class DemoTest : public ::testing::Test, public card::testing::CardFixture {
  protected:
-  DemoTest()
-      : faults(std::make_shared<store::StoreFaults>()),
-        store(store::open_memory_store(crypto::random_secret(32), faults)),
-        registry(builtin_registry()),
-        service(std::make_unique<card::CardService>(*store, registry)) {
-    seid = service->create_card({"demo", ""});
+  DemoTest() : CardFixture(builtin_registry(), "demo", "") {
     service->install_applet(seid, demo::kModuleName, demo::module().default_instance_aid, {});
     select();
   }
   void select() { ASSERT_EQ(sw(kSelect), 0x9000); }
   void reload() {
-    service = std::make_unique<card::CardService>(*store, registry);
+    CardFixture::reload();
     select();
   }
-  iso7816::ResponseApdu tx(const std::string& hex) { return iso7816::ResponseApdu::parse(service->transmit(seid, from_hex(hex))); }
-  std::uint16_t sw(const std::string& hex) { return tx(hex).sw; }
-  std::string data(const std::string& hex) {
-    auto r = tx(hex);
-    EXPECT_EQ(r.sw, 0x9000) << hex;
-    return to_hex(r.data);
-  }
-
-  std::shared_ptr<store::StoreFaults> faults;
-  std::unique_ptr<store::Store> store;
-  card::AppletRegistry registry;
-  std::unique_ptr<card::CardService> service;
-  std::string seid;
 };
 
 TEST_F(DemoTest, SelectByAidAndPartialAid) {
   EXPECT_EQ(data("00A4040008F053455341" "4D450100"), "6F0A8408F053455341" "4D4501");
   EXPECT_EQ(data("00A4040005F05345534100"), "6F0A8408F053455341" "4D4501");
+}
+
+// SELECT next occurrence (P2 = 02) of the demo's AID, full or partial, as OMAPI's selectNext sends
+// it: there is no other occurrence, so 6A82 (ISO/IEC 7816-4 §7.1.1; GP §11.9.2.2), not 6A86 from
+// the applet's file system, and the demo stays selected.
+TEST_F(DemoTest, SelectNextOccurrenceIs6A82) {
+  EXPECT_EQ(sw("00A4040207F0534553414D4500"), 0x6A82);
+  EXPECT_EQ(sw("00A4040208F0534553414D450100"), 0x6A82);
+  EXPECT_EQ(data("00B0810000"), to_hex(as_bytes("sesame demo applet v1")));
 }
 
 TEST_F(DemoTest, InfoIsReadableAlwaysSecretOnlyAfterPin) {

@@ -86,11 +86,28 @@ TEST_F(CardTest, PartialSelectAndNextOccurrence) {
   // A0000009990101 and A0000009990102 share the prefix A000000999 01; the multi applet A0000009990201 shares A000000999.
   EXPECT_EQ(h.data("00A4040006A0000009990100"), "6F098407A0000009990101");
   EXPECT_EQ(h.data("00A4040206A0000009990100"), "6F098407A0000009990102");
-  EXPECT_EQ(h.sw("00A4040206A00000099901"), 0x6A82) << "no third occurrence: forwarded to tx2, which has no DFs";
+  EXPECT_EQ(h.sw("00A4040206A00000099901"), 0x6A82) << "no third occurrence (GP §11.9.2.2)";
   EXPECT_EQ(h.data("00A4040005A00000099900"), "6F098407A0000009990101");
   EXPECT_EQ(h.data("00A4040205A00000099900"), "6F098407A0000009990102");
   EXPECT_EQ(h.data("00A4040205A00000099900"), "6F098407A0000009990201");
   EXPECT_EQ(h.data("00A4040205A00000099900"), "6F098407A0000009990301");
+  EXPECT_EQ(h.sw("00A4040205A00000099900"), 0x6A82) << "past the last occurrence";
+  EXPECT_EQ(h.data("8007000000"), "01") << "the last one found stays selected";
+}
+
+// ISO/IEC 7816-4 §7.1.1: P2 b2b1 = 10 (next occurrence) is valid with a full AID as with a partial
+// one; when there is no next occurrence the card answers 6A82 itself (GP §11.9.2.2) and the
+// current selection stays. It is not forwarded to the selected applet as a DF name (which an
+// applet with a file system would refuse with 6A86 for the occurrence bits).
+TEST_F(CardTest, NextOccurrenceOfAFullAidIs6A82AndKeepsTheSelection) {
+  EXPECT_EQ(h.data("00A4040007A000000999010100"), "6F098407A0000009990101");
+  EXPECT_EQ(h.data("8007000000"), "01");  // session counter of tx1
+  EXPECT_EQ(h.sw("00A4040207A000000999010100"), 0x6A82) << "tx1 is the only occurrence of its AID";
+  EXPECT_EQ(h.data("8007000000"), "02") << "tx1 stays selected, not deselected";
+  EXPECT_EQ(h.sw("00A4040208A00000015100000000"), 0x9000);
+  EXPECT_EQ(h.sw("00A4040208A00000015100000000"), 0x6A82) << "the ISD, selected, has no next occurrence";
+  // Next occurrence with the current applet not matching the name starts from the top.
+  EXPECT_EQ(h.data("00A4040207A000000999010200"), "6F098407A0000009990102");
 }
 
 TEST_F(CardTest, InstalledAndLockedAppletsAreNotSelectable) {
@@ -237,6 +254,25 @@ TEST_F(CardTest, LongResponsesComeInPartsWithGetResponse) {
   EXPECT_EQ(h.sw("8005000000"), 0x9000) << "another command drops the rest";
   EXPECT_EQ(h.sw("00C0000000"), 0x6985);
   r = h.tx("8008012C000000");  // extended Le 65536
+  EXPECT_EQ(r.data.size(), 300u);
+}
+
+// Without Le (cases 1 and 3) the applet's data is still sent, as T=1 cards answer a case 3 SELECT
+// with its FCI, but no more than a short Le (256) allows, or an extended one for an extended command.
+TEST_F(CardTest, ResponseDataWithoutLeIsCappedAtTheLargestLe) {
+  EXPECT_EQ(h.sw("00A4040C07A0000009990101"), 0x9000);
+  auto r = h.tx("80080010");  // case 1, 16 bytes of response
+  EXPECT_EQ(r.sw, 0x9000);
+  EXPECT_EQ(r.data, Bytes(16, 0x5A));
+  EXPECT_EQ(h.data("00A4040007A000000999010100"), "6F098407A0000009990101");
+  EXPECT_EQ(h.data("00A4040007A0000009990101"), "6F098407A0000009990101") << "case 3 SELECT: the FCI";
+  r = h.tx("8008012C");  // case 1, 300 bytes
+  EXPECT_EQ(r.sw, 0x612C);
+  EXPECT_EQ(r.data.size(), 256u);
+  r = h.tx("00C0000000");
+  EXPECT_EQ(r.data.size(), 44u);
+  r = h.tx("8008012C000001AA");  // case 3 with extended Lc
+  EXPECT_EQ(r.sw, 0x9000);
   EXPECT_EQ(r.data.size(), 300u);
 }
 

@@ -218,5 +218,29 @@ TEST_F(FileSystemTest, InvalidStructuresAreRefused) {
   EXPECT_THROW(fs.add(kMasterFile, mf), Error);
 }
 
+// Two file systems in one applet keep their own current DF and EF in the same channel session.
+TEST_F(FileSystemTest, TwoFileSystemsInOneAppletHaveTheirOwnCurrentFile) {
+  FileSystem other;
+  FileSpec ef;
+  ef.fid = 0x6001;
+  ef.size = 3;
+  other.add(kMasterFile, ef);
+  auto run_other = [&](const std::string& hex) {
+    try {
+      auto r = other.process(iso7816::CommandApdu::parse(from_hex(hex)), ctx);
+      return r ? r->sw : std::uint16_t{0};
+    } catch (const iso7816::SwError& e) {
+      return e.sw();
+    }
+  };
+  EXPECT_EQ(sw("00A4000C025000"), 0x9000);  // fs: DF 5000 current
+  EXPECT_EQ(sw("00A4000C025001"), 0x9000);  // fs: EF 5001 current
+  EXPECT_EQ(run_other("00B0000003"), 0x6986) << "no current EF in the other file system";
+  EXPECT_EQ(run_other("00A4000C026001"), 0x9000) << "EF 6001 is a child of the other's MF: its current DF is the MF";
+  EXPECT_EQ(run_other("00B0000003"), 0x9000);
+  EXPECT_EQ(run("00B0000002").data, "0000") << "fs still reads its own current EF 5001";
+  EXPECT_EQ(sw("00A4000C026001"), 0x6A82) << "EF 6001 is not in fs";
+}
+
 }  // namespace
 }  // namespace sesame::card

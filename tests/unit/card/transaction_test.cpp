@@ -137,5 +137,125 @@ TEST_F(TransactionTest, FailedDeleteKeepsTheApplet) {
   EXPECT_EQ(a(), "") << "a new instance under the same AID starts empty";
 }
 
+// Item: an applet's own exception that carries Errc::integrity, or a refused AES-GCM tag in applet
+// code (Errc::crypto), is the applet's failure, not the store's: 6F00, its writes dropped, and the
+// card is NOT reloaded (the applet stays selected and its session survives).
+TEST_F(TransactionTest, AppletIntegrityOrCryptoErrorIs6F00WithoutReload) {
+  EXPECT_EQ(h.sw("8001000001AA"), 0x9000);
+  EXPECT_EQ(h.data("8007000000"), "01");  // session counter
+  EXPECT_EQ(h.sw("800D000001BB"), 0x6F00);
+  EXPECT_EQ(h.data("8007000000"), "02") << "still selected, session kept: no reload";
+  EXPECT_EQ(h.sw("800E000001CC"), 0x6F00);
+  EXPECT_EQ(h.data("8007000000"), "03");
+  EXPECT_EQ(a(), "AA");
+  EXPECT_EQ(h.faults->injected.load(), 0);
+  h.reload();
+  select();
+  EXPECT_EQ(a(), "AA");
+}
+
+// A store failure stays a memory failure even when the applet catches and swallows it.
+TEST_F(TransactionTest, StoreFailureSwallowedByTheAppletIsStill6581) {
+  EXPECT_EQ(h.data("8007000000"), "01");
+  h.faults->fail_commit_after = 0;
+  EXPECT_EQ(h.sw("800F000000"), 0x6581);
+  EXPECT_EQ(h.faults->injected.load(), 1);
+  EXPECT_EQ(h.sw("8005000000"), 0x6D00) << "the card restarted: the ISD is selected";
+  select();
+  EXPECT_EQ(ctr(), "");
+}
+
+// One SELECT is one command and one commit: the old applet's deselect() writes and the new
+// applet's select() writes land together or not at all.
+class SelectTransactionTest : public TransactionTest {
+ protected:
+  void SetUp() override {
+    TransactionTest::SetUp();
+    // tx2 and then tx1 write in deselect() and in select().
+    ASSERT_EQ(h.sw("00A4040C07A0000009990102"), 0x9000);
+    ASSERT_EQ(h.sw("8010030000"), 0x9000);
+    select();  // tx2.desel = 01 (tx1 does not write yet)
+    ASSERT_EQ(h.sw("8010030000"), 0x9000);
+  }
+  std::string stored(const Bytes& aid, const char* key) { return h.stored(aid, key); }
+};
+
+TEST_F(SelectTransactionTest, SwitchingAppletsCommitsOnce) {
+  ASSERT_EQ(stored(testing::kTxAid2, "desel"), "01");
+  ASSERT_EQ(stored(testing::kTxAid1, "desel"), "");
+  h.faults->fail_commit_after = 1;  // one commit may succeed, a second one would fail
+  EXPECT_EQ(h.sw("00A4040C07A0000009990102"), 0x9000);
+  EXPECT_EQ(h.faults->injected.load(), 0);
+  EXPECT_EQ(h.faults->fail_commit_after.load(), 0) << "exactly one commit";
+  h.faults->fail_commit_after = -1;
+  EXPECT_EQ(stored(testing::kTxAid1, "desel"), "01");
+  EXPECT_EQ(stored(testing::kTxAid2, "sel"), "01");
+}
+
+TEST_F(SelectTransactionTest, FailedCommitOfASelectKeepsNeitherWrite) {
+  h.faults->fail_commit_after = 0;
+  EXPECT_EQ(h.sw("00A4040C07A0000009990102"), 0x6581);
+  EXPECT_EQ(h.faults->injected.load(), 1);
+  EXPECT_EQ(stored(testing::kTxAid1, "desel"), "") << "the deselect's write did not land alone";
+  EXPECT_EQ(stored(testing::kTxAid2, "sel"), "");
+  EXPECT_EQ(h.sw("8005000000"), 0x6D00) << "memory failure: the card restarted with the ISD";
+  EXPECT_EQ(h.sw("00A4040C07A0000009990102"), 0x9000);  // tx1 is not selected: no deselect
+  EXPECT_EQ(stored(testing::kTxAid2, "sel"), "01");
+  EXPECT_EQ(stored(testing::kTxAid1, "desel"), "");
+}
+
+// select() refusing (6999): the new applet's writes are dropped, the old applet's deselect()
+// writes commit (it was deselected), and nothing is selected.
+TEST_F(SelectTransactionTest, RefusedSelectKeepsTheDeselectWrites) {
+  ASSERT_EQ(h.sw("00A4040C07A0000009990102"), 0x9000);  // tx1.desel = 01, tx2.sel = 01
+  ASSERT_EQ(h.sw("8010070000"), 0x9000);                 // tx2 now refuses selection after writing
+  select();                                              // tx2.desel = 02, tx1.sel = 01
+  h.faults->fail_commit_after = 1;
+  EXPECT_EQ(h.sw("00A4040C07A0000009990102"), 0x6999);
+  EXPECT_EQ(h.faults->fail_commit_after.load(), 0) << "one commit";
+  h.faults->fail_commit_after = -1;
+  EXPECT_EQ(stored(testing::kTxAid1, "desel"), "02");
+  EXPECT_EQ(stored(testing::kTxAid2, "sel"), "01") << "the refused select()'s write was dropped";
+  EXPECT_EQ(h.sw("8005000000"), 0x6A82) << "nothing selected on the channel";
+}
+
+// An exception from deselect() is ignored (Java Card 3 RE: the applet is deselected anyway) and
+// drops only the deselect's own writes.
+TEST_F(SelectTransactionTest, ThrowingDeselectLosesOnlyItsOwnWrites) {
+  ASSERT_EQ(h.sw("80100B0000"), 0x9000);  // tx1: writes, then throws, in deselect()
+  EXPECT_EQ(h.sw("00A4040C07A0000009990102"), 0x9000);
+  EXPECT_EQ(stored(testing::kTxAid1, "desel"), "");
+  EXPECT_EQ(stored(testing::kTxAid2, "sel"), "01");
+  EXPECT_EQ(h.data("8007000000"), "01") << "tx2 selected";
+}
+
+// A record written with put_now after a buffered write of the same key (reselecting the same
+// applet: deselect() buffers x = AA, select() writes x = BB durably, then refuses) keeps the
+// durable value: rolling back the refused select() must not bring the older buffered one back.
+TEST_F(SelectTransactionTest, PutNowIsNotUndoneByARollback) {
+  ASSERT_EQ(h.sw("8010340000"), 0x9000);  // tx1: deselect puts x = AA, select put_nows x = BB and refuses
+  EXPECT_EQ(h.sw("00A4040C07A0000009990101"), 0x6999);
+  EXPECT_EQ(stored(testing::kTxAid1, "x"), "BB");
+}
+
+// MANAGE CHANNEL close: the deselect's writes in one commit; a failed commit is a memory failure.
+TEST_F(SelectTransactionTest, ClosingAChannelCommitsTheDeselectOnce) {
+  ASSERT_EQ(h.sw("00A4040C07A0000009990201"), 0x9000);  // multi on channel 0 (tx1.desel = 01)
+  ASSERT_EQ(h.sw("8010010000"), 0x9000);                 // multi writes in deselect()
+  ASSERT_EQ(h.data("0070000001"), "01");
+  ASSERT_EQ(h.sw("01A4040C07A0000009990201"), 0x9000);   // multi on channel 1 too
+  h.faults->fail_commit_after = 1;
+  EXPECT_EQ(h.sw("01708001"), 0x9000);
+  EXPECT_EQ(h.faults->fail_commit_after.load(), 0) << "one commit";
+  h.faults->fail_commit_after = -1;
+  EXPECT_EQ(stored(testing::kMultiAid, "desel"), "01");
+  ASSERT_EQ(h.data("0070000001"), "01");
+  ASSERT_EQ(h.sw("01A4040C07A0000009990201"), 0x9000);
+  h.faults->fail_commit_after = 0;
+  EXPECT_EQ(h.sw("00708001"), 0x6581);
+  EXPECT_EQ(stored(testing::kMultiAid, "desel"), "01");
+  EXPECT_EQ(h.sw("01A4040C07A0000009990201"), 0x9000) << "SELECT reopens the channel closed by the restart";
+}
+
 }  // namespace
 }  // namespace sesame::card

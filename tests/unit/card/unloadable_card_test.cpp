@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "../common/expect_errc.h"
 #include "card/card_state.h"
 #include "store/sqlite_store.h"
 #include "test_harness.h"
@@ -122,18 +123,8 @@ class UnloadableCardTest : public ::testing::Test {
     EXPECT_EQ(service->reset(seid, false), sesame_atr());
     EXPECT_NO_THROW(service->power_off(seid));
     EXPECT_EQ(tx("8005000000"), from_hex("6581")) << "transmit to a card that is off";
-    try {
-      service->info(seid);
-      ADD_FAILURE() << "info() loaded a tampered card";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), Errc::integrity);
-    }
-    try {
-      service->install_applet(seid, "test.tx", testing::kTxAid2, {});
-      ADD_FAILURE() << "install_applet() on a tampered card";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), Errc::integrity);
-    }
+    test::expect_errc(Errc::integrity, [&] { service->info(seid); });
+    test::expect_errc(Errc::integrity, [&] { service->install_applet(seid, "test.tx", testing::kTxAid2, {}); });
   }
 
   fs::path dir;
@@ -172,13 +163,8 @@ TEST_F(UnloadableCardTest, MissingRecordAnswers6581) {
 }
 
 TEST_F(UnloadableCardTest, UnknownCardStillThrowsNotFound) {
-  try {
-    service->transmit("no-such-card", from_hex("00A4040000"));
-    ADD_FAILURE() << "transmit to an unknown SEID";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), Errc::not_found);
-  }
-  EXPECT_THROW(service->power_on("no-such-card"), Error);
+  test::expect_errc(Errc::not_found, [&] { service->transmit("no-such-card", from_hex("00A4040000")); });
+  test::expect_errc(Errc::not_found, [&] { service->power_on("no-such-card"); });
 }
 
 }  // namespace

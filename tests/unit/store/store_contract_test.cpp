@@ -11,6 +11,8 @@
 #include "store_harness.h"
 #include "util/error.h"
 
+#include "../common/expect_errc.h"
+
 namespace sesame::store::testing {
 namespace {
 
@@ -27,16 +29,7 @@ Plain plain(const std::map<std::string, SecureBytes>& m) {
 Change put(std::string key, std::string_view value) { return Change{std::move(key), sb(value)}; }
 Change erase(std::string key) { return Change{std::move(key), std::nullopt}; }
 
-template <typename F>
-Errc error_code_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no sesame::Error thrown";
-  return Errc::internal;
-}
+using test::error_code_of;
 
 template <typename F>
 std::string integrity_message(F&& f) {
@@ -297,6 +290,32 @@ TYPED_TEST(StoreContract, WholeCardRollbackIsDetectedOnlyWithinTheProcess) {
   // The documented limit: a fresh process has no memory of commit 2 (no external monotonic
   // counter), so a consistent rollback of the whole card loads as the older state.
   EXPECT_EQ(this->load(*this->open(), "c1"), (Plain{{"a", "1"}}));
+}
+
+// The in-process rollback mark is kept per card: it is shared by every CardStore of the card,
+// outlives them all, starts over when the card is deleted and created again, and one card's
+// rollback never touches another card.
+TYPED_TEST(StoreContract, RollbackMarkIsPerCardAndOutlivesItsCardStores) {
+  auto store = this->open();
+  store->create_card("c1");
+  store->create_card("c2");
+  auto early = store->open_card("c1");  // opened before the commits below, never used to commit
+  {
+    auto card = store->open_card("c1");
+    card->commit({put("a", "1")});
+  }
+  const auto snapshot = this->h_.rows("c1");
+  store->open_card("c1")->commit({put("a", "2")});
+  store->open_card("c2")->commit({put("z", "9")});
+  for (const auto& [k, r] : snapshot) this->h_.put("c1", k, r);
+  // No CardStore that committed is open any more, yet the store remembers commit 2 of c1.
+  integrity_message([&] { store->open_card("c1"); });
+  integrity_message([&] { early->load(); });
+  EXPECT_EQ(this->load(*store, "c2"), (Plain{{"z", "9"}}));
+  // A card deleted and created again under the same id starts with commit 0.
+  store->delete_card("c1");
+  store->create_card("c1");
+  EXPECT_TRUE(store->open_card("c1")->load().empty());
 }
 
 TYPED_TEST(StoreContract, WrongMasterKeyIsDetected) {
