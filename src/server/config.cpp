@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "server/racs/racs_config_parse.h"
 #include "util/error.h"
+#include "util/seid.h"
 
 namespace sesame::server {
 namespace {
@@ -42,16 +45,6 @@ std::filesystem::path get_path(const toml::node& node, const std::string& source
 bool is_ip_address(const std::string& s) {
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
-bool valid_seid(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 void parse_server(const toml::table& t, const std::string& src, ServerConfig& cfg) {
@@ -130,30 +123,31 @@ void parse_vpcd(const toml::node& node, const std::string& src, ServerConfig& cf
   std::size_t i = 0;
   for (const toml::node& item : *node.as_array()) {
     const std::string prefix = "vpcd[" + std::to_string(i++) + "].";
-    VpcdSlot slot;
-    bool have_address = false;
+    std::optional<std::string> address;
+    std::string seid;
+    bool allow_remote = false;
     for (auto&& [k, v] : *item.as_table()) {
       const std::string key = prefix + std::string(k.str());
       if (k == "address") {
-        const std::string text = get_string(v, src, key);
-        VpcdSlot parsed;
-        try {
-          parsed = parse_vpcd_slot(text);
-        } catch (const Error& e) {
-          bad(src, key, e.what());
-        }
-        if (!parsed.seid.empty()) bad(src, key, "give the card with the seid key, not after a comma");
-        slot.host = parsed.host;
-        slot.port = parsed.port;
-        have_address = true;
+        address = get_string(v, src, key);
       } else if (k == "seid") {
-        slot.seid = get_string(v, src, key);
-        if (!valid_seid(slot.seid)) bad(src, key, "a SEID is 1-64 characters of A-Z a-z 0-9 . _ -");
+        seid = get_string(v, src, key);
+        if (!valid_seid(seid)) bad(src, key, "a SEID is 1-64 characters of A-Z a-z 0-9 . _ -");
+      } else if (k == "allow_remote") {
+        allow_remote = get_bool(v, src, key);
       } else {
         bad(src, key, "unknown key");
       }
     }
-    if (!have_address) bad(src, prefix + "address", "missing (e.g. address = \"127.0.0.1:35963\")");
+    if (!address) bad(src, prefix + "address", "missing (e.g. address = \"127.0.0.1:35963\")");
+    VpcdSlot slot;
+    try {
+      slot = parse_vpcd_slot(*address, allow_remote);
+    } catch (const Error& e) {
+      bad(src, prefix + "address", e.what());
+    }
+    if (!slot.seid.empty()) bad(src, prefix + "address", "give the card with the seid key, not after a comma");
+    slot.seid = seid;
     if (cfg.vpcd.size() >= 2) bad(src, "vpcd", "at most two slots (vpcd serves two readers)");
     cfg.vpcd.push_back(slot);
   }
@@ -200,7 +194,18 @@ ServerConfig load_config(const std::filesystem::path& file) {
   return parse_config(text.str(), file.string());
 }
 
-VpcdSlot parse_vpcd_slot(std::string_view text) {
+bool is_loopback_address(std::string_view host) {
+  const std::string h(host);
+  unsigned char a[16];
+  if (inet_pton(AF_INET, h.c_str(), a) == 1) return a[0] == 127;  // 127.0.0.0/8
+  if (inet_pton(AF_INET6, h.c_str(), a) == 1) {
+    static constexpr unsigned char v6_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    return std::equal(a, a + 16, v6_loopback);
+  }
+  return false;
+}
+
+VpcdSlot parse_vpcd_slot(std::string_view text, bool allow_remote) {
   const std::string whole(text);
   VpcdSlot slot;
   std::string_view addr = text;
@@ -224,6 +229,14 @@ VpcdSlot parse_vpcd_slot(std::string_view text) {
     port = addr.substr(colon + 1);
   }
   if (host.empty()) fail(Errc::parse, "vpcd slot \"" + whole + "\": empty host");
+  // Numeric only: the bridge never waits on DNS (not at start, not when reconnecting, not at stop).
+  if (!is_ip_address(std::string(host)))
+    fail(Errc::parse, "vpcd slot \"" + whole + "\": the host must be an IPv4 or IPv6 address, not a name");
+  // vpcd's link is plain TCP: every APDU, PINs included, crosses it in clear.
+  if (!allow_remote && !is_loopback_address(host))
+    fail(Errc::parse, "vpcd slot \"" + whole +
+                          "\": not a loopback address (127.0.0.0/8 or ::1); APDUs and PINs cross vpcd's link in "
+                          "clear, set allow_remote = true on the [[vpcd]] slot to accept that");
   unsigned long value = 0;
   if (port.empty() || port.size() > 5) fail(Errc::parse, "vpcd slot \"" + whole + "\": bad port");
   for (char c : port) {
@@ -233,6 +246,7 @@ VpcdSlot parse_vpcd_slot(std::string_view text) {
   if (value == 0 || value > 65535) fail(Errc::parse, "vpcd slot \"" + whole + "\": port out of range");
   slot.host = std::string(host);
   slot.port = static_cast<std::uint16_t>(value);
+  slot.allow_remote = allow_remote;
   return slot;
 }
 

@@ -18,6 +18,7 @@ struct VpcdSlot {
   std::string host = "127.0.0.1";
   std::uint16_t port = 35963;
   std::string seid;  // empty: the first card (the first demo card on a fresh state dir)
+  bool allow_remote = false;  // host may be other than loopback (APDUs and PINs then cross a network in clear)
 };
 
 struct ServerConfig {
@@ -40,8 +41,12 @@ ServerConfig parse_config(std::string_view toml_text, const std::string& source)
 // Reads and parses a file. Throws Error(Errc::io) when it cannot be read.
 ServerConfig load_config(const std::filesystem::path& file);
 
-// "HOST:PORT" or "HOST:PORT,SEID" ("[::1]:35963" for IPv6). Throws Error(Errc::parse).
-VpcdSlot parse_vpcd_slot(std::string_view text);
+// "HOST:PORT" or "HOST:PORT,SEID" ("[::1]:35963" for IPv6). HOST is a numeric address (never a
+// name: no DNS), and a loopback one (127.0.0.0/8, ::1) unless `allow_remote`. Throws Error(Errc::parse).
+VpcdSlot parse_vpcd_slot(std::string_view text, bool allow_remote = false);
+
+// 127.0.0.0/8 or ::1, given numerically.
+bool is_loopback_address(std::string_view host);
 
 // A path from the config made absolute against the state dir (absolute paths stay as they are).
 std::filesystem::path resolve_in_state_dir(const std::filesystem::path& state_dir,

@@ -14,7 +14,9 @@ namespace sesame::server {
 // Throws Error(Errc::io).
 void write_file_atomic(const std::filesystem::path& path, ByteView content, unsigned mode);
 
-// Creates `dir` (and parents) if missing and makes it owner-only (0700).
+// Creates `dir` (and missing parents) if missing, the dir itself with mode 0700. An existing `dir`
+// is left as it is but refused (Error(Errc::state)) when it is a symbolic link, not a directory,
+// owned by another user, or writable by group or others. Error(Errc::io) when it cannot be created.
 void ensure_private_dir(const std::filesystem::path& dir);
 
 std::string read_text_file(const std::filesystem::path& path);

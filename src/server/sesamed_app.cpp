@@ -5,21 +5,21 @@
 
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
-#include <csignal>
 #include <cstdio>
 
 #include "card/card_service.h"
 #include "crypto/tls_context.h"
+#include "server/card_locks.h"
 #include "server/config.h"
 #include "server/demo_cards.h"
 #include "server/dev_pki.h"
 #include "server/file_io.h"
 #include "server/local_state.h"
+#include "server/shutdown_signals.h"
 #include "server/racs/access_tables.h"
 #include "server/racs/racs_audit.h"
 #include "server/racs/racs_listener.h"
 #include "server/vpcd_bridge.h"
-#include "store/store.h"
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -29,33 +29,35 @@ namespace {
 constexpr int exit_runtime = 1;
 constexpr int exit_usage = 2;
 
+// The logger is not registered by name, so sesamed_main() may run again in the same process (tests).
 void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("sesamed");
+  auto logger = std::make_shared<spdlog::logger>("sesamed", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::flush_on(spdlog::level::info);
 }
 
-void log_cards(card::CardService& cards) {
+// SEIDs only: loading a card here would fail the whole start for one tampered card, and with the
+// PostgreSQL store would lease every card to whichever node started first.
+void log_cards(const card::CardService& cards) {
+  constexpr std::size_t shown = 20;
   const auto seids = cards.list_cards();
-  if (seids.empty()) spdlog::info("no cards yet (create one: sesame card create --state-dir DIR)");
-  for (const auto& seid : seids) {
-    card::CardInfo info;
-    try {
-      info = cards.info(seid);
-    } catch (const store::CardLeased& e) {  // shared store: another node serves it now
-      spdlog::info("card {}: served by node {}", seid, e.node_id());
-      continue;
-    }
-    std::string applets;
-    for (const auto& a : info.applets) {
-      if (a.security_domain) continue;
-      applets += (applets.empty() ? "" : ", ") + a.module + " " + to_hex(a.aid);
-    }
-    spdlog::info("card {}: {}", seid, applets.empty() ? "no applets" : applets);
+  if (seids.empty()) {
+    spdlog::info("no cards yet (create one: sesame card create --state-dir DIR)");
+    return;
   }
+  std::string names;
+  for (std::size_t i = 0; i < seids.size() && i < shown; ++i) names += (i ? ", " : "") + seids[i];
+  if (seids.size() > shown) names += " and " + std::to_string(seids.size() - shown) + " more";
+  spdlog::info("{} card{} in the store: {}", seids.size(), seids.size() == 1 ? "" : "s", names);
 }
+
+// A configuration mistake found after the config file parsed (an access table): exit code 2.
+class ConfigError final : public Error {
+ public:
+  explicit ConfigError(const std::string& what) : Error(Errc::parse, what) {}
+};
 
 // What the RACS listener needs, prepared before the event loop starts.
 struct RacsSetup {
@@ -76,7 +78,13 @@ std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::fil
   const auto ca = rc.client_ca.empty() ? pki.ca_cert : resolve_in_state_dir(state, rc.client_ca);
   crypto::TlsServerConfig tc{crypto::TlsIdentity::from_pem_files(cert, key), crypto::load_certificate_bundle(ca),
                              rc.verify_depth};
-  racs::AccessPolicy policy = racs::build_access_policy(rc, state, cards.list_cards());
+  racs::AccessPolicy policy = [&] {
+    try {
+      return racs::build_access_policy(rc, state, cards.list_cards());
+    } catch (const Error& e) {
+      throw ConfigError(std::string("racs access tables: ") + e.what());
+    }
+  }();
   if (policy.user_count() == 0)
     spdlog::warn("racs: no users configured ([racs.users] or users.txt in racs.acl_dir): every client is refused");
   std::unique_ptr<racs::AuditLog> audit =
@@ -93,20 +101,19 @@ std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::fil
 void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSetup* racs_setup) {
   asio::io_context io;
   asio::thread_pool card_pool(2);
+  CardLocks locks;  // one lock per card for every transport: vpcd slots and RACS sessions
   std::vector<std::unique_ptr<VpcdBridge>> bridges;
   for (std::size_t i = 0; i < slots.size(); ++i)
     bridges.push_back(
-        std::make_unique<VpcdBridge>(io, card_pool, cards, slots[i], "vpcd slot " + std::to_string(i)));
+        std::make_unique<VpcdBridge>(io, card_pool, cards, locks, slots[i], "vpcd slot " + std::to_string(i)));
   std::unique_ptr<racs::RacsListener> racs_listener;
   if (racs_setup)
     racs_listener = std::make_unique<racs::RacsListener>(io, card_pool, cards, racs_setup->config, racs_setup->tls,
                                                          racs_setup->policy, *racs_setup->audit,
-                                                         racs_setup->listen_address);
+                                                         racs_setup->listen_address, &locks);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const asio::error_code& ec, int signo) {
-    if (ec) return;
-    spdlog::info("{} received, stopping", signo == SIGINT ? "SIGINT" : "SIGTERM");
+  ShutdownSignals signals(io, [&](int signo) {
+    spdlog::info("{} received, stopping (send it again to exit at once)", signo == SIGINT ? "SIGINT" : "SIGTERM");
     for (auto& b : bridges) b->stop();
     if (racs_listener) racs_listener->stop();
   });
@@ -196,7 +203,13 @@ int sesamed_main(int argc, char** argv) {
                "vpcd slot " + slot.host + ":" + std::to_string(slot.port) + ": no card " + slot.seid);
         }
       }
-      std::optional<RacsSetup> racs_setup = prepare_racs(config, state, pki, cards);
+      std::optional<RacsSetup> racs_setup;
+      try {
+        racs_setup = prepare_racs(config, state, pki, cards);
+      } catch (const ConfigError& e) {
+        spdlog::critical("configuration error: {}", e.what());
+        return exit_usage;
+      }
       serve(cards, slots, racs_setup ? &*racs_setup : nullptr);
     }  // the store closes here, after every connection
     spdlog::info("stopped; store closed");

@@ -13,6 +13,7 @@
 #include "server/vpcd_frame.h"
 #include "server/vpcd_session.h"
 #include "util/error.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::server {
 
@@ -22,25 +23,35 @@ using namespace std::chrono_literals;
 namespace {
 constexpr auto backoff_min = 100ms;
 constexpr auto backoff_max = 5000ms;
+// While another transport holds the card, vpcd drops each connection at its first presence poll;
+// retry at this pace so the card shows up soon after it is released, without a busy loop.
+constexpr auto backoff_card_in_use = 1000ms;
+
+tcp::endpoint numeric_endpoint(const VpcdSlot& slot) {
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(slot.host, ec);
+  if (ec) fail(Errc::invalid_argument, "vpcd: " + slot.host + " is not a numeric IP address");
+  return {address, slot.port};
+}
 }  // namespace
 
 struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
-  Impl(asio::io_context& io_, asio::thread_pool& pool_, card::CardService& cards, const VpcdSlot& slot_,
-       std::string name_)
+  Impl(asio::io_context& io_, asio::thread_pool& pool_, card::CardService& cards, CardLocks& locks,
+       const VpcdSlot& slot_, std::string name_)
       : io(io_),
         pool(pool_),
         slot(slot_),
         name(std::move(name_)),
-        resolver(io_),
+        endpoint_(numeric_endpoint(slot_)),
         socket(io_),
         timer(io_),
-        session(cards, slot_.seid, name) {}
+        session(cards, locks, slot_.seid, name) {}
 
   asio::io_context& io;
   asio::thread_pool& pool;
   VpcdSlot slot;
   std::string name;
-  tcp::resolver resolver;
+  tcp::endpoint endpoint_;  // numeric (config.h): connecting never waits on DNS
   tcp::socket socket;
   asio::steady_timer timer;
   VpcdSession session;  // touched by one card-pool task at a time, never by the io thread
@@ -51,23 +62,17 @@ struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
   bool stopped = false;
   bool connected = false;
   bool told_waiting = false;
+  bool card_in_use = false;  // the last answer was "no card": another transport holds it
 
   std::string endpoint() const { return slot.host + ":" + std::to_string(slot.port); }
 
   void connect() {
     if (stopped) return;
-    resolver.async_resolve(
-        slot.host, std::to_string(slot.port),
-        [self = shared_from_this()](const asio::error_code& ec, tcp::resolver::results_type results) {
-          if (self->stopped) return;
-          if (ec) return self->retry(ec.message());
-          asio::async_connect(self->socket, results,
-                              [self](const asio::error_code& ec2, const tcp::endpoint&) {
-                                if (self->stopped) return;
-                                if (ec2) return self->retry(ec2.message());
-                                self->on_connected();
-                              });
-        });
+    socket.async_connect(endpoint_, [self = shared_from_this()](const asio::error_code& ec) {
+      if (self->stopped) return;
+      if (ec) return self->retry(ec.message());
+      self->on_connected();
+    });
   }
 
   void retry(const std::string& why) {
@@ -120,6 +125,7 @@ struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
           self->quickack();
           self->backoff = backoff_min;  // vpcd talks to us: a later loss reconnects quickly again
           self->decoder.feed(ByteView(self->read_buf.data(), n));
+          secure_zero(self->read_buf.data(), n);  // it may hold an APDU with a PIN
           self->next_message();
         });
   }
@@ -127,16 +133,19 @@ struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
   void next_message() {
     auto payload = decoder.next();
     if (!payload) return read();
-    asio::post(pool, [self = shared_from_this(), p = std::move(*payload)]() {
+    asio::post(pool, [self = shared_from_this(), p = std::move(*payload)]() mutable {
       std::optional<Bytes> answer;
       std::string error;
       try {
-        answer = self->session.handle(p);
+        answer = self->session.handle(p.view());
       } catch (const std::exception& e) {
         error = e.what();
       }
-      asio::post(self->io, [self, answer = std::move(answer), error = std::move(error)]() mutable {
+      p.clear();
+      const bool refused = self->session.refused();
+      asio::post(self->io, [self, answer = std::move(answer), error = std::move(error), refused]() mutable {
         if (self->stopped) return;
+        self->card_in_use = refused;
         if (!error.empty()) return self->lost(error);
         if (!answer) return self->next_message();
         try {
@@ -144,8 +153,10 @@ struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
         } catch (const Error& e) {
           return self->lost(e.what());
         }
+        secure_zero(answer->data(), answer->size());
         asio::async_write(self->socket, asio::buffer(self->write_buf),
                           [self](const asio::error_code& ec, std::size_t) {
+                            secure_zero(self->write_buf.data(), self->write_buf.size());
                             if (self->stopped) return;
                             if (ec) return self->lost(ec.message());
                             self->next_message();
@@ -155,8 +166,15 @@ struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
   }
 
   void lost(const std::string& why) {
-    spdlog::info("{}: vpcd connection lost ({}); card {} removed from the reader, reconnecting", name, why,
-                 session.seid());
+    if (card_in_use) {
+      // Expected: vpcd hangs up on a reader without a card. session.handle() logged it once.
+      spdlog::debug("{}: vpcd closed the connection while card {} is in use elsewhere ({})", name, session.seid(),
+                    why);
+      backoff = backoff_card_in_use;
+    } else {
+      spdlog::info("{}: vpcd connection lost ({}); card {} removed from the reader, reconnecting", name, why,
+                   session.seid());
+    }
     connected = false;
     asio::error_code ignored;
     socket.close(ignored);
@@ -172,7 +190,6 @@ struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
     stopped = true;
     asio::error_code ignored;
     timer.cancel();
-    resolver.cancel();
     socket.close(ignored);
     if (connected) spdlog::info("{}: disconnected from vpcd at {}", name, endpoint());
     connected = false;
@@ -180,8 +197,8 @@ struct VpcdBridge::Impl : std::enable_shared_from_this<VpcdBridge::Impl> {
 };
 
 VpcdBridge::VpcdBridge(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
-                       const VpcdSlot& slot, std::string name)
-    : impl_(std::make_shared<Impl>(io, card_pool, cards, slot, std::move(name))) {}
+                       CardLocks& locks, const VpcdSlot& slot, std::string name)
+    : impl_(std::make_shared<Impl>(io, card_pool, cards, locks, slot, std::move(name))) {}
 
 VpcdBridge::~VpcdBridge() {
   if (impl_) impl_->stopped = true;

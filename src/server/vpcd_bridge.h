@@ -19,11 +19,15 @@ class CardService;
 
 namespace sesame::server {
 
+class CardLocks;
+
 class VpcdBridge {
  public:
   // Socket work runs on `io`; card work (CardService calls, which may wait for a durable commit)
-  // runs on `card_pool`, one message at a time per bridge. `slot.seid` must name an existing card.
-  VpcdBridge(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
+  // runs on `card_pool`, one message at a time per bridge. `slot.seid` must name an existing card
+  // and `slot.host` be a numeric address (parse_vpcd_slot). `locks` are shared with the other
+  // transports (RACS): the bridge holds its card there while vpcd has it powered.
+  VpcdBridge(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards, CardLocks& locks,
              const VpcdSlot& slot, std::string name);
   ~VpcdBridge();
   VpcdBridge(const VpcdBridge&) = delete;

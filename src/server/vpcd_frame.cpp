@@ -1,5 +1,7 @@
 #include "server/vpcd_frame.h"
 
+#include <algorithm>
+
 #include "util/error.h"
 
 namespace sesame::server {
@@ -34,21 +36,29 @@ Bytes encode_vpcd_frame(ByteView payload) {
 }
 
 void VpcdFrameDecoder::feed(ByteView data) {
-  // Compact once the consumed prefix dominates, so a long session does not grow the buffer.
+  // Compact once the consumed (already zeroized) prefix dominates, so a long session does not
+  // grow the buffer; the tail the move leaves behind is zeroized before the buffer shrinks.
   if (pos_ > 0 && pos_ >= buf_.size() / 2) {
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    const std::size_t rest = buf_.size() - pos_;
+    std::copy(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.end(), buf_.begin());
+    secure_zero(buf_.data() + rest, buf_.size() - rest);
+    buf_.resize(rest);
     pos_ = 0;
   }
-  append(buf_, data);
+  buf_.insert(buf_.end(), data.begin(), data.end());
 }
 
-std::optional<Bytes> VpcdFrameDecoder::next() {
+std::optional<SecureBytes> VpcdFrameDecoder::next() {
   if (buf_.size() - pos_ < 2) return std::nullopt;
-  const std::size_t len = get_u16(buf_, pos_);
+  const std::size_t len = get_u16(ByteView(buf_.data(), buf_.size()), pos_);
   if (buf_.size() - pos_ - 2 < len) return std::nullopt;
-  const auto first = buf_.begin() + static_cast<std::ptrdiff_t>(pos_ + 2);
-  Bytes payload(first, first + static_cast<std::ptrdiff_t>(len));
+  SecureBytes payload(ByteView(buf_.data() + pos_ + 2, len));
+  secure_zero(buf_.data() + pos_, 2 + len);
   pos_ += 2 + len;
+  if (pos_ == buf_.size()) {  // all consumed (and zero): start over at the front
+    buf_.clear();
+    pos_ = 0;
+  }
   return payload;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "util/bytes.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::server {
 
@@ -29,16 +30,20 @@ VpcdMessage parse_vpcd_payload(ByteView payload);
 // length || payload. Throws Error(Errc::invalid_argument) when the payload exceeds 65535 bytes.
 Bytes encode_vpcd_frame(ByteView payload);
 
-// Cuts a TCP byte stream into payloads.
+// Cuts a TCP byte stream into payloads. Payloads are command APDUs, VERIFY and CHANGE REFERENCE
+// DATA with their PINs among them: the buffer zeroizes every byte once it has been handed out,
+// and memory it gives back.
 class VpcdFrameDecoder {
  public:
   void feed(ByteView data);
   // The next complete payload, or nullopt while more bytes are needed.
-  std::optional<Bytes> next();
+  std::optional<SecureBytes> next();
   std::size_t buffered() const { return buf_.size() - pos_; }
+  // Everything the buffer holds, consumed bytes included (tests check those are zero).
+  ByteView storage() const { return {buf_.data(), buf_.size()}; }
 
  private:
-  Bytes buf_;
+  std::vector<std::uint8_t, ZeroizingAllocator<std::uint8_t>> buf_;
   std::size_t pos_ = 0;
 };
 

@@ -23,7 +23,8 @@ struct Manifest {
 
 // Encoding: "SMF1" || counter u64 || count u32 || { key_len u16 || key || version u64 }*, big-endian.
 SecureBytes encode_manifest(const Manifest& m);
-// Throws Error(Errc::integrity) on a malformed manifest.
+// Throws Error(Errc::integrity) on a malformed manifest: truncated, trailing bytes, a version above
+// the counter, keys not in strictly ascending order (the only order encode_manifest writes).
 Manifest decode_manifest(ByteView b, const std::string& card_id);
 
 }  // namespace sesame::store

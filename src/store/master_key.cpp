@@ -6,33 +6,20 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 
 #include "crypto/random.h"
 #include "store/record_seal.h"
 #include "util/error.h"
 #include "util/hex.h"
+#include "util/posix_file.h"
 
 namespace sesame::store {
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 [[noreturn]] void io_fail(const std::string& what, const std::string& path) {
-  fail(Errc::io, "store: " + what + " '" + path + "': " + std::strerror(errno));
+  const int err = errno;
+  fail_errno(err, "store: " + what + " '" + path + "'");
 }
 
 SecureBytes load(const std::string& path) {

@@ -48,6 +48,12 @@ class ByteReader {
     pos_ += 4;
     return v;
   }
+  std::uint64_t u64() {
+    need(8);
+    const std::uint64_t v = get_u64(data_, pos_);
+    pos_ += 8;
+    return v;
+  }
   // A view into the underlying buffer; valid as long as that buffer is.
   ByteView bytes(std::size_t n) {
     need(n);

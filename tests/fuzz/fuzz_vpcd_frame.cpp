@@ -21,9 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     decoder.feed(stream.subspan(fed, n));
     fed += n;
     while (auto payload = decoder.next()) {
-      append(reencoded, server::encode_vpcd_frame(*payload));
+      append(reencoded, server::encode_vpcd_frame(payload->view()));
       try {
-        const auto msg = server::parse_vpcd_payload(*payload);
+        const auto msg = server::parse_vpcd_payload(payload->view());
         if (msg.kind == server::VpcdMessage::Kind::apdu && msg.apdu.size() != payload->size()) std::abort();
         if (msg.kind == server::VpcdMessage::Kind::control && payload->size() != 1) std::abort();
       } catch (const Error& e) {

@@ -53,7 +53,7 @@ def body(tmp, children, sesamed, sesame):
     out = read_log(log1)
     check(p.poll() is None, "sesamed keeps running")
     check("created demo card SEID demo" in out, "first start creates the demo card and prints its SEID")
-    check("card demo: sesame.demo F0534553414D4501" in out, "and lists it with its applet")
+    check("1 card in the store: demo" in out, "and lists it (by SEID, loading no card)")
     check(mode(state) == 0o700, "state dir is 0700")
     check(os.path.exists(os.path.join(state, "sesame.db")), "database created")
     check(mode(os.path.join(state, "master.key")) == 0o600, "master key is 0600")
@@ -91,7 +91,7 @@ def body(tmp, children, sesamed, sesame):
     p = children.start([sesamed, "--config", config, "--state-dir", state], log2)
     wait_for(lambda: "sesamed running" in read_log(log2) or p.poll() is not None, 60, "sesamed to start again")
     out = read_log(log2)
-    check("created demo card" not in out and "card demo: sesame.demo" in out, "second start lists the existing card")
+    check("created demo card" not in out and "1 card in the store: demo" in out, "second start lists the existing card")
     check("using development PKI" in out, "second start reuses the PKI")
     with open(ca) as f:
         check(f.read() == ca_pem, "the CA certificate is unchanged")

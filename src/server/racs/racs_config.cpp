@@ -1,6 +1,7 @@
 #include "server/racs/racs_config_parse.h"
 
 #include "util/error.h"
+#include "util/seid.h"
 
 namespace sesame::server::racs {
 namespace {
@@ -33,16 +34,6 @@ std::filesystem::path get_path(const toml::node& node, const std::string& src, c
   if (s.empty()) bad(src, key, "must not be empty");
   if (s.find('\0') != std::string::npos) bad(src, key, "contains a NUL character");
   return std::filesystem::path(s);
-}
-
-bool valid_seid(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 void parse_users(const toml::node& node, const std::string& src, RacsConfig& cfg) {

@@ -11,6 +11,7 @@
 #include "crypto/tls_context.h"
 #include "server/racs/racs_session.h"
 #include "util/error.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::server::racs {
 
@@ -25,8 +26,11 @@ struct Connection;
 
 struct RacsListener::Impl : std::enable_shared_from_this<RacsListener::Impl> {
   Impl(asio::io_context& io_, asio::thread_pool& pool_, card::CardService& cards, const RacsConfig& cfg,
-       const crypto::TlsContext& tls, const AccessPolicy& policy, AuditLog& audit_, std::string address_)
-      : io(io_),
+       const crypto::TlsContext& tls, const AccessPolicy& policy, AuditLog& audit_, std::string address_,
+       CardLocks* shared_locks)
+      : own_locks(shared_locks ? nullptr : std::make_unique<CardLocks>()),
+        locks(shared_locks ? *shared_locks : *own_locks),
+        io(io_),
         pool(pool_),
         config(cfg),
         ssl(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())),
@@ -35,18 +39,18 @@ struct RacsListener::Impl : std::enable_shared_from_this<RacsListener::Impl> {
         audit(audit_),
         address(std::move(address_)) {}
 
+  std::unique_ptr<CardLocks> own_locks;  // when the listener was given none to share
+  CardLocks& locks;
   asio::io_context& io;
   asio::thread_pool& pool;
   RacsConfig config;
   asio::ssl::context ssl;
   tcp::acceptor acceptor;
-  CardLocks locks;
   SessionEnv env;
   AuditLog& audit;
   std::string address;
   std::set<std::shared_ptr<Connection>> connections;
   std::atomic<std::size_t> count{0};
-  std::uint64_t next_id = 1;
   bool stopped = false;
 
   void accept();
@@ -138,13 +142,15 @@ struct Connection : std::enable_shared_from_this<Connection> {
                                       ? "closed by client"
                                       : "read error: " + ec.message(),
                                   false);
-      self->process(std::string(self->buf.data(), n));
+      SecureString data(self->buf.data(), n);
+      secure_zero(self->buf.data(), n);  // request text may hold an APDU with a PIN
+      self->process(std::move(data));
     });
   }
 
-  void process(std::string data) {
+  void process(SecureString data) {
     busy = true;
-    asio::post(listener->pool, [self = shared_from_this(), data = std::move(data)]() {
+    asio::post(listener->pool, [self = shared_from_this(), data = std::move(data)]() mutable {
       RacsSession::Output result;
       try {
         result = self->session->feed(data);
@@ -152,6 +158,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
         spdlog::error("racs session {}: {}", self->id, e.what());
         result.close = true;
       }
+      wipe(data);
       asio::post(self->stream.get_executor(), [self, result = std::move(result)]() mutable {
         self->busy = false;
         if (self->finished) return self->end_session();
@@ -243,7 +250,7 @@ void RacsListener::Impl::accept() {
       s.close(ignored);
       return self->accept();
     }
-    auto c = std::make_shared<Connection>(*self, std::move(s), self->next_id++);
+    auto c = std::make_shared<Connection>(*self, std::move(s), self->locks.new_holder());
     self->connections.insert(c);
     self->count = self->connections.size();
     // The connection's handlers run on its own strand; the listener's set only on the acceptor's.
@@ -254,8 +261,9 @@ void RacsListener::Impl::accept() {
 
 RacsListener::RacsListener(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
                            const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
-                           AuditLog& audit, std::string listen_address)
-    : impl_(std::make_shared<Impl>(io, card_pool, cards, config, tls, policy, audit, std::move(listen_address))) {
+                           AuditLog& audit, std::string listen_address, CardLocks* locks)
+    : impl_(std::make_shared<Impl>(io, card_pool, cards, config, tls, policy, audit, std::move(listen_address),
+                                   locks)) {
   if (!tls.is_server()) fail(Errc::invalid_argument, "racs: the listener needs a server TLS context");
 }
 

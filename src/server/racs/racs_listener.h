@@ -22,6 +22,10 @@ namespace sesame::crypto {
 class TlsContext;
 }
 
+namespace sesame::server {
+class CardLocks;
+}
+
 namespace sesame::server::racs {
 
 class AccessPolicy;
@@ -30,10 +34,12 @@ class AuditLog;
 class RacsListener {
  public:
   // `tls` must be a server context (crypto::TlsContext::make_server). `policy` and `audit` must
-  // outlive the listener. config.port 0 picks a free port (tests), see port().
+  // outlive the listener. config.port 0 picks a free port (tests), see port(). `locks`: the card
+  // locks shared with sesamed's other transports (the vpcd slots), outliving the listener; null
+  // gives the listener locks of its own.
   RacsListener(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
                const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
-               AuditLog& audit, std::string listen_address);
+               AuditLog& audit, std::string listen_address, CardLocks* locks = nullptr);
   ~RacsListener();
   RacsListener(const RacsListener&) = delete;
   RacsListener& operator=(const RacsListener&) = delete;

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "util/seid.h"
+
 namespace sesame::server::racs {
 namespace {
 
@@ -30,16 +32,6 @@ std::optional<Bytes> parse_hex(std::string_view s) {
     out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
   }
   return out;
-}
-
-bool valid_seid(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -5,9 +5,11 @@
 #include "card/card_service.h"
 #include "iso7816/apdu.h"
 #include "server/apdu_log.h"
+#include "server/racs/card_failure.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/hex.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::server::racs {
 namespace {
@@ -66,7 +68,7 @@ RacsSession::Output RacsSession::feed(std::string_view bytes) {
     const std::size_t end = nl == std::string_view::npos ? bytes.size() : nl;
     // One more byte than the limit for the CR of a CR LF line end.
     if (pending_.size() + (end - pos) > env_.limits.max_line_length + 1) {
-      pending_.clear();
+      wipe(pending_);
       send_error(protocol_error(ErrorClass::illegal, err_line_too_long,
                                 "Line longer than " + std::to_string(env_.limits.max_line_length) + " bytes"),
                  out);
@@ -75,9 +77,10 @@ RacsSession::Output RacsSession::feed(std::string_view bytes) {
     pending_.append(bytes.substr(pos, end - pos));
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
-    const std::string line = std::move(pending_);
-    pending_.clear();
+    SecureString line = pending_;
+    wipe(pending_);
     handle_line(line, out);
+    wipe(line);  // it may hold an APDU with a PIN
   }
   out.close = closed_;
   return out;
@@ -101,7 +104,14 @@ void RacsSession::send_error(const RacsError& e, Output& out) {
 }
 
 void RacsSession::handle_line(std::string_view line, Output& out) {
-  const ParsedLine parsed = parse_line(line, env_.limits.max_line_length / 2);
+  ParsedLine parsed = parse_line(line, env_.limits.max_line_length / 2);
+  // The parsed APDU may hold a PIN (VERIFY, CHANGE REFERENCE DATA): zeroized however this returns.
+  struct WipeApdu {
+    ParsedLine& p;
+    ~WipeApdu() {
+      if (auto* c = std::get_if<Command>(&p)) secure_zero(c->apdu.data(), c->apdu.size());
+    }
+  } wipe_apdu{parsed};
   if (std::holds_alternative<std::monostate>(parsed)) return;  // blank lines are ignored anywhere
   if (flushing_ || in_request_) {
     request_bytes_ += line.size() + 1;
@@ -221,16 +231,10 @@ RacsSession::Result RacsSession::poweron(const std::string& seid) {
     held_[seid].clear();
     audit("card=" + seid + " poweron");
     return {prefix(CommandCode::poweron) + "SEID " + seid + " has been powered on, ATR=" + to_hex(atr), std::nullopt};
-  } catch (const store::CardLeased&) {  // PostgreSQL store: another sesamed node serves the card now
+  } catch (...) {
     held_.erase(seid);
     env_.locks.release(seid, id_);
-    return {{}, command_error(ErrorClass::in_use, CommandCode::poweron,
-                              "POWERON error, SEID " + seid + " In Use, served by another node")};
-  } catch (const std::exception& e) {
-    held_.erase(seid);
-    env_.locks.release(seid, id_);
-    spdlog::warn("racs session {}: POWERON {} failed: {}", id_, seid, e.what());
-    return {{}, command_error(ErrorClass::system, CommandCode::poweron, "POWERON SEID " + seid + " system error")};
+    return {{}, failed(CommandCode::poweron, seid)};
   }
 }
 
@@ -271,9 +275,8 @@ RacsSession::Result RacsSession::reset(const std::string& seid, bool warm) {
     return {prefix(CommandCode::reset) + "SEID " + seid + " has been reset" + (warm ? " (warm)" : "") +
                 ", ATR=" + to_hex(atr),
             std::nullopt};
-  } catch (const std::exception& e) {
-    spdlog::warn("racs session {}: RESET {} failed: {}", id_, seid, e.what());
-    return {{}, command_error(ErrorClass::system, CommandCode::reset, "RESET system error (" + seid + ")")};
+  } catch (...) {
+    return {{}, failed(CommandCode::reset, seid)};
   }
 }
 
@@ -367,21 +370,24 @@ Bytes RacsSession::exchange(const std::string& seid, ByteView command, const Apd
       return {};
     }
     return all;
-  } catch (const store::CardLeased&) {  // PostgreSQL store: another sesamed node serves the card now
-    error = command_error(ErrorClass::in_use, CommandCode::apdu,
-                          "APDU error, SEID " + seid + " In Use, served by another node");
-  } catch (const sesame::Error& e) {
-    if (e.code() == Errc::not_found) {
-      error = command_error(ErrorClass::bad_parameter, CommandCode::apdu, "APDU invalid SEID");
-    } else {
-      spdlog::warn("racs session {}: APDU to {} failed: {}", id_, seid, e.what());
-      error = command_error(ErrorClass::hardware, CommandCode::apdu, "APDU execution error");
-    }
-  } catch (const std::exception& e) {
-    spdlog::warn("racs session {}: APDU to {} failed: {}", id_, seid, e.what());
-    error = command_error(ErrorClass::hardware, CommandCode::apdu, "APDU execution error");
+  } catch (...) {
+    error = failed(CommandCode::apdu, seid);
   }
   return {};
+}
+
+RacsError RacsSession::failed(CommandCode cmd, const std::string& seid) {
+  const std::exception_ptr failure = std::current_exception();
+  try {
+    std::rethrow_exception(failure);
+  } catch (const store::CardLeased& e) {
+    spdlog::info("racs session {}: card {} is served by node {}", id_, seid, e.node_id());
+  } catch (const std::exception& e) {
+    spdlog::warn("racs session {}: card {} failed: {}", id_, seid, e.what());
+  } catch (...) {
+    spdlog::warn("racs session {}: card {} failed", id_, seid);
+  }
+  return card_failure(cmd, seid, failure);
 }
 
 void RacsSession::end(std::string_view reason) {

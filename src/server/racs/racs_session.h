@@ -11,12 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "server/card_locks.h"
 #include "server/racs/access_policy.h"
 #include "server/racs/apdu_gate.h"
-#include "server/racs/card_locks.h"
 #include "server/racs/racs_audit.h"
 #include "server/racs/racs_config.h"
 #include "server/racs/racs_request.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::card {
 class CardService;
@@ -24,7 +25,11 @@ class CardService;
 
 namespace sesame::server::racs {
 
-// What all sessions of one listener share.
+// A session's holder id in the card locks it shares with the other transports.
+using SessionId = HolderId;
+using server::CardLocks;
+
+// What all sessions of one listener share. `locks` are shared with the vpcd slots too.
 struct SessionEnv {
   card::CardService& cards;
   const AccessPolicy& policy;
@@ -49,7 +54,8 @@ class RacsSession {
   RacsSession(const RacsSession&) = delete;
   RacsSession& operator=(const RacsSession&) = delete;
 
-  // Bytes as they arrive, in any pieces. Returns every response completed by them.
+  // Bytes as they arrive, in any pieces. Returns every response completed by them. Every line is
+  // zeroized once handled; the caller zeroizes `bytes`.
   Output feed(std::string_view bytes);
   // The connection is over (closed, timed out, server stopping): powers off and gives back every
   // card this session holds. Idempotent; the destructor calls it.
@@ -79,6 +85,8 @@ class RacsSession {
   // Sends `command` with the 6Cxx re-send and MORE/FETCH chaining; the whole response.
   Bytes exchange(const std::string& seid, ByteView command, const ApduOptions& options, ApduGate& gate,
                  std::optional<RacsError>& error);
+  // In a catch block: logs the CardService failure and maps it (card_failure.h).
+  RacsError failed(CommandCode cmd, const std::string& seid);
   bool visible(const std::string& seid) const;
   std::string prefix(CommandCode code) const;
   void audit(const std::string& what);
@@ -89,7 +97,7 @@ class RacsSession {
   std::map<std::string, ApduGate> held_;  // the cards this session holds, each with its firewall
 
   // Framing.
-  std::string pending_;  // bytes of an unfinished line
+  SecureString pending_;  // bytes of an unfinished line (may hold an APDU with a PIN)
   bool closed_ = false;
   bool ended_ = false;
   bool in_request_ = false;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 #include "hex_expect.h"
 #include "util/error.h"
 #include "util/hex.h"

@@ -8,7 +8,7 @@
 
 #include "crypto/certificate_builder.h"
 #include "crypto/trust_store.h"
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 #include "util/hex.h"
 
 namespace sesame::crypto {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "crypto/hash.h"
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 #include "hex_expect.h"
 #include "util/hex.h"
 

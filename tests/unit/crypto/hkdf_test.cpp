@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/hmac.h"
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 #include "hex_expect.h"
 #include "util/error.h"
 #include "util/hex.h"

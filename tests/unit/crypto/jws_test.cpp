@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 #include "util/base64.h"
 
 namespace sesame::crypto {

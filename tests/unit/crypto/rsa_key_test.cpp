@@ -6,7 +6,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "crypto/rsa_signature.h"
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 #include "hex_expect.h"
 #include "util/hex.h"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/hash.h"
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 #include "util/hex.h"
 
 namespace sesame::crypto {

@@ -10,7 +10,7 @@
 
 #include "crypto/certificate_builder.h"
 #include "crypto/ec_key.h"
-#include "expect_errc.h"
+#include "../common/expect_errc.h"
 
 namespace sesame::crypto {
 namespace {

@@ -11,22 +11,15 @@
 #include "crypto/trust_store.h"
 #include "util/error.h"
 
+#include "../common/expect_errc.h"
+
 namespace sesame::crypto {
 namespace {
 
 using std::chrono::hours;
 using Clock = std::chrono::system_clock;
 
-template <typename F>
-Errc error_code(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no sesame::Error thrown";
-  return Errc::internal;
-}
+using test::error_code_of;
 
 struct Pki {
   EcPrivateKey ca_key = EcPrivateKey::generate(Curve::p256);
@@ -81,8 +74,8 @@ TEST(X509, DevelopmentPkiChainsVerify) {
   EXPECT_EQ(client_chain[1], pki.ca);
 
   // Each certificate is good for its own purpose only.
-  EXPECT_EQ(error_code([&] { store.verify(pki.client, {}, server_opts); }), Errc::crypto);
-  EXPECT_EQ(error_code([&] { store.verify(pki.server, {}, client_opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(pki.client, {}, server_opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(pki.server, {}, client_opts); }), Errc::crypto);
 }
 
 TEST(X509, IssuedFieldsReadBack) {
@@ -143,19 +136,19 @@ TEST(X509, DerAndPemRoundTrip) {
   const auto all = Certificate::all_from_pem(pem + pki.ca.pem());
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[1], pki.ca);
-  EXPECT_EQ(error_code([&] { Certificate::from_pem(pem + pki.ca.pem()); }), Errc::parse);
-  EXPECT_EQ(error_code([&] { Certificate::from_pem("no pem here"); }), Errc::parse);
+  EXPECT_EQ(error_code_of([&] { Certificate::from_pem(pem + pki.ca.pem()); }), Errc::parse);
+  EXPECT_EQ(error_code_of([&] { Certificate::from_pem("no pem here"); }), Errc::parse);
 }
 
 TEST(X509, MalformedDerRefused) {
   Pki pki;
   Bytes der = pki.server.der();
-  EXPECT_EQ(error_code([&] { Certificate::from_der(Bytes{0x30, 0x03, 0x02, 0x01, 0x01}); }), Errc::parse);
+  EXPECT_EQ(error_code_of([&] { Certificate::from_der(Bytes{0x30, 0x03, 0x02, 0x01, 0x01}); }), Errc::parse);
   Bytes trailing = der;
   trailing.push_back(0x00);
-  EXPECT_EQ(error_code([&] { Certificate::from_der(trailing); }), Errc::parse);
+  EXPECT_EQ(error_code_of([&] { Certificate::from_der(trailing); }), Errc::parse);
   Bytes truncated(der.begin(), der.end() - 1);
-  EXPECT_EQ(error_code([&] { Certificate::from_der(truncated); }), Errc::parse);
+  EXPECT_EQ(error_code_of([&] { Certificate::from_der(truncated); }), Errc::parse);
 }
 
 TEST(X509, SignatureCheckedAgainstIssuer) {
@@ -163,7 +156,7 @@ TEST(X509, SignatureCheckedAgainstIssuer) {
   pki.server.verify_signature(pki.ca);
   pki.ca.verify_signature(pki.ca);
   // Not the issuer by name.
-  EXPECT_EQ(error_code([&] { pki.server.verify_signature(pki.client); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { pki.server.verify_signature(pki.client); }), Errc::crypto);
 
   // Same name, different key: an impostor CA.
   const auto other_key = EcPrivateKey::generate(Curve::p256);
@@ -173,15 +166,15 @@ TEST(X509, SignatureCheckedAgainstIssuer) {
                             .country("DE")
                             .ca(0)
                             .self_sign(other_key);
-  EXPECT_EQ(error_code([&] { pki.server.verify_signature(impostor); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { pki.server.verify_signature(impostor); }), Errc::crypto);
 
   // A flipped bit in the signature value (the last bytes of the DER).
   Bytes der = pki.server.der();
   der[der.size() - 3] ^= 0x01;
   const auto tampered = Certificate::from_der(der);
-  EXPECT_EQ(error_code([&] { tampered.verify_signature(pki.ca); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { tampered.verify_signature(pki.ca); }), Errc::crypto);
   TrustStore store(std::vector<Certificate>{pki.ca});
-  EXPECT_EQ(error_code([&] { store.verify(tampered); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(tampered); }), Errc::crypto);
 }
 
 TEST(X509, WrongIssuerRefused) {
@@ -191,9 +184,9 @@ TEST(X509, WrongIssuerRefused) {
   const auto foreign =
       CertificateBuilder().common_name("localhost").public_key(pki.server_key.public_key()).sign(other_ca, other_key);
   TrustStore store(std::vector<Certificate>{pki.ca});
-  EXPECT_EQ(error_code([&] { store.verify(foreign); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(foreign); }), Errc::crypto);
   // Offering the foreign CA as an intermediate does not make it trusted.
-  EXPECT_EQ(error_code([&] { store.verify(foreign, std::vector<Certificate>{other_ca}); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(foreign, std::vector<Certificate>{other_ca}); }), Errc::crypto);
 
   // An impostor with the trusted CA's name signs a leaf: its authority key id names a key the
   // store does not hold, so no path is found.
@@ -205,10 +198,10 @@ TEST(X509, WrongIssuerRefused) {
                             .self_sign(other_key);
   const auto forged =
       CertificateBuilder().common_name("localhost").public_key(pki.server_key.public_key()).sign(impostor, other_key);
-  EXPECT_EQ(error_code([&] { store.verify(forged); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(forged); }), Errc::crypto);
 
   // Signing with a key that is not the issuer's is refused up front.
-  EXPECT_EQ(error_code([&] {
+  EXPECT_EQ(error_code_of([&] {
               CertificateBuilder().common_name("x").public_key(pki.server_key.public_key()).sign(pki.ca, other_key);
             }),
             Errc::invalid_argument);
@@ -227,11 +220,11 @@ TEST(X509, ValidityCheckedAtVerificationTime) {
                         .sign(ca, key, SignatureHash::sha384);
   TrustStore store(std::vector<Certificate>{ca});
   ChainOptions opts;
-  EXPECT_EQ(error_code([&] { store.verify(leaf, {}, opts); }), Errc::crypto);  // now: expired
+  EXPECT_EQ(error_code_of([&] { store.verify(leaf, {}, opts); }), Errc::crypto);  // now: expired
   opts.at = start + hours(24);
   EXPECT_EQ(store.verify(leaf, {}, opts).size(), 2u);
   opts.at = start - hours(1);  // the leaf is not yet valid (the CA is)
-  EXPECT_EQ(error_code([&] { store.verify(leaf, {}, opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(leaf, {}, opts); }), Errc::crypto);
   // Second-resolution times survive the round trip through ASN.1.
   EXPECT_EQ(std::chrono::floor<std::chrono::seconds>(leaf.not_after()),
             std::chrono::floor<std::chrono::seconds>(start + hours(24 * 5)));
@@ -258,7 +251,7 @@ TEST(X509, RevocationByCrl) {
   ChainOptions opts;
   opts.revocation = RevocationCheck::leaf;
   opts.crls = {crl};
-  EXPECT_EQ(error_code([&] { store.verify(pki.server, {}, opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(pki.server, {}, opts); }), Errc::crypto);
   EXPECT_EQ(store.verify(pki.client, {}, opts).size(), 2u);
 
   opts.crls = {empty_crl};
@@ -266,12 +259,12 @@ TEST(X509, RevocationByCrl) {
 
   // Revocation checking without any CRL fails closed.
   opts.crls.clear();
-  EXPECT_EQ(error_code([&] { store.verify(pki.client, {}, opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(pki.client, {}, opts); }), Errc::crypto);
 
   // A CRL past its nextUpdate at the verification time is refused too.
   opts.crls = {empty_crl};
   opts.at = now + hours(24 * 8);
-  EXPECT_EQ(error_code([&] { store.verify(pki.client, {}, opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(pki.client, {}, opts); }), Errc::crypto);
 
   // A CRL signed by an impostor with the CA's name does not count.
   const auto other_key = EcPrivateKey::generate(Curve::p256);
@@ -282,10 +275,10 @@ TEST(X509, RevocationByCrl) {
                             .ca(0)
                             .self_sign(other_key);
   const Crl forged = CrlBuilder().sign(impostor, other_key);
-  EXPECT_EQ(error_code([&] { forged.verify_signature(pki.ca); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { forged.verify_signature(pki.ca); }), Errc::crypto);
   opts.at.reset();
   opts.crls = {forged};
-  EXPECT_EQ(error_code([&] { store.verify(pki.client, {}, opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(pki.client, {}, opts); }), Errc::crypto);
 }
 
 TEST(X509, IntermediatesAndPathLength) {
@@ -306,17 +299,17 @@ TEST(X509, IntermediatesAndPathLength) {
   ASSERT_EQ(chain.size(), 3u);
   EXPECT_EQ(chain[1], intermediate);
   EXPECT_EQ(chain[2], root);
-  EXPECT_EQ(error_code([&] { store.verify(leaf); }), Errc::crypto);  // intermediate missing
+  EXPECT_EQ(error_code_of([&] { store.verify(leaf); }), Errc::crypto);  // intermediate missing
 
   // The intermediate may not issue CA certificates (pathLenConstraint 0).
   const auto sub_key = EcPrivateKey::generate(Curve::p256);
   const auto sub_ca = CertificateBuilder().common_name("Sub").ca().public_key(sub_key.public_key()).sign(intermediate, int_key);
   const auto deep_leaf = CertificateBuilder().common_name("deep").public_key(leaf_key.public_key()).sign(sub_ca, sub_key);
-  EXPECT_EQ(error_code([&] { store.verify(deep_leaf, std::vector<Certificate>{intermediate, sub_ca}); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(deep_leaf, std::vector<Certificate>{intermediate, sub_ca}); }), Errc::crypto);
 
   // A leaf (CA:FALSE) cannot act as an issuer.
   const auto fake = CertificateBuilder().common_name("fake").public_key(sub_key.public_key()).sign(leaf, leaf_key);
-  EXPECT_EQ(error_code([&] { store.verify(fake, std::vector<Certificate>{intermediate, leaf}); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(fake, std::vector<Certificate>{intermediate, leaf}); }), Errc::crypto);
 
   // Revocation of the intermediate, checked with RevocationCheck::all.
   const Crl root_crl = CrlBuilder().revoke(intermediate, Clock::now() - hours(1)).sign(root, root_key);
@@ -324,22 +317,22 @@ TEST(X509, IntermediatesAndPathLength) {
   ChainOptions opts;
   opts.revocation = RevocationCheck::all;
   opts.crls = {root_crl, int_crl};
-  EXPECT_EQ(error_code([&] { store.verify(leaf, std::vector<Certificate>{intermediate}, opts); }), Errc::crypto);
+  EXPECT_EQ(error_code_of([&] { store.verify(leaf, std::vector<Certificate>{intermediate}, opts); }), Errc::crypto);
   opts.revocation = RevocationCheck::leaf;
   EXPECT_EQ(store.verify(leaf, std::vector<Certificate>{intermediate}, opts).size(), 3u);
 }
 
 TEST(X509, BuilderRefusesBadInput) {
   const auto key = EcPrivateKey::generate(Curve::p256);
-  EXPECT_EQ(error_code([&] { CertificateBuilder().self_sign(key); }), Errc::invalid_argument);  // empty subject
-  EXPECT_EQ(error_code([&] { CertificateBuilder().dns_name("a.example,IP:10.0.0.1"); }), Errc::invalid_argument);
-  EXPECT_EQ(error_code([&] { CertificateBuilder().common_name("x").ip_address("300.1.1.1").self_sign(key); }),
+  EXPECT_EQ(error_code_of([&] { CertificateBuilder().self_sign(key); }), Errc::invalid_argument);  // empty subject
+  EXPECT_EQ(error_code_of([&] { CertificateBuilder().dns_name("a.example,IP:10.0.0.1"); }), Errc::invalid_argument);
+  EXPECT_EQ(error_code_of([&] { CertificateBuilder().common_name("x").ip_address("300.1.1.1").self_sign(key); }),
             Errc::invalid_argument);
-  EXPECT_EQ(error_code([&] { CertificateBuilder().serial(Bytes{0, 0}); }), Errc::invalid_argument);
-  EXPECT_EQ(error_code([&] { CertificateBuilder().country("DEU"); }), Errc::invalid_argument);
+  EXPECT_EQ(error_code_of([&] { CertificateBuilder().serial(Bytes{0, 0}); }), Errc::invalid_argument);
+  EXPECT_EQ(error_code_of([&] { CertificateBuilder().country("DEU"); }), Errc::invalid_argument);
   const auto t = Clock::now();
-  EXPECT_EQ(error_code([&] { CertificateBuilder().validity(t, t); }), Errc::invalid_argument);
-  EXPECT_EQ(error_code([&] { CertificateBuilder().common_name("x").sign(CertificateBuilder().common_name("y").self_sign(key), key); }),
+  EXPECT_EQ(error_code_of([&] { CertificateBuilder().validity(t, t); }), Errc::invalid_argument);
+  EXPECT_EQ(error_code_of([&] { CertificateBuilder().common_name("x").sign(CertificateBuilder().common_name("y").self_sign(key), key); }),
             Errc::invalid_argument);  // no subject public key
 
   const auto cert = CertificateBuilder().common_name("x").serial(Bytes{0x01, 0x02}).ip_address("::1").self_sign(key);
@@ -365,9 +358,9 @@ TEST(X509, PrivateAndPublicKeyPem) {
 
   const PublicKey pub = public_key_from_pem(public_key_to_pem(PublicKey(ec.public_key())));
   EXPECT_EQ(std::get<EcPublicKey>(pub), ec.public_key());
-  EXPECT_EQ(error_code([&] { private_key_from_pem(SecureBytes(as_bytes("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))); }),
+  EXPECT_EQ(error_code_of([&] { private_key_from_pem(SecureBytes(as_bytes("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))); }),
             Errc::parse);
-  EXPECT_EQ(error_code([&] { private_key_from_pem(SecureBytes(as_bytes("nothing"))); }), Errc::parse);
+  EXPECT_EQ(error_code_of([&] { private_key_from_pem(SecureBytes(as_bytes("nothing"))); }), Errc::parse);
 }
 
 }  // namespace sesame::crypto

@@ -8,14 +8,12 @@
 #include "util/error.h"
 #include "util/hex.h"
 
+#include "../common/filled.h"
+
 namespace sesame::iso7816 {
 namespace {
 
-Bytes filled(std::size_t n, std::uint8_t seed) {
-  Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed + i);
-  return b;
-}
+using test::filled;
 
 void expect_malformed(const Bytes& raw, const std::string& needle) {
   SCOPED_TRACE(to_hex(raw));

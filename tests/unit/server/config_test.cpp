@@ -122,7 +122,8 @@ TEST(Config, BadValuesAreNamed) {
   EXPECT_NE(error_of("server = 1\n").find("server: expected a table"), std::string::npos);
   EXPECT_NE(error_of("[vpcd]\naddress = \"127.0.0.1:1\"\n").find("vpcd: expected an array of tables"),
             std::string::npos);
-  EXPECT_NE(error_of("[[vpcd]]\naddress=\"a:1\"\n[[vpcd]]\naddress=\"a:2\"\n[[vpcd]]\naddress=\"a:3\"\n")
+  EXPECT_NE(error_of("[[vpcd]]\naddress=\"127.0.0.1:1\"\n[[vpcd]]\naddress=\"127.0.0.1:2\"\n[[vpcd]]\n"
+                     "address=\"127.0.0.1:3\"\n")
                 .find("at most two"),
             std::string::npos);
 }
@@ -136,16 +137,61 @@ TEST(Config, VpcdSlotSyntax) {
   EXPECT_EQ(s.host, "127.0.0.1");
   EXPECT_EQ(s.port, 35963);
   EXPECT_EQ(s.seid, "");
-  s = parse_vpcd_slot("localhost:35964,demo");
-  EXPECT_EQ(s.host, "localhost");
+  s = parse_vpcd_slot("127.0.0.2:35964,demo");
+  EXPECT_EQ(s.host, "127.0.0.2");
   EXPECT_EQ(s.port, 35964);
   EXPECT_EQ(s.seid, "demo");
+  EXPECT_FALSE(s.allow_remote);
   s = parse_vpcd_slot("[::1]:1");
   EXPECT_EQ(s.host, "::1");
   EXPECT_EQ(s.port, 1);
-  for (const char* bad : {"", "host", ":35963", "h:", "h:0", "h:65536", "h:12a", "h:1,", "h:1,bad seid",
-                          "[::1]35963", "[::1"}) {
+  for (const char* bad : {"", "host", ":35963", "h:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:12a",
+                          "127.0.0.1:1,", "127.0.0.1:1,bad seid", "[::1]35963", "[::1"}) {
     EXPECT_THROW(parse_vpcd_slot(bad), Error) << bad;
+  }
+}
+
+// vpcd's link is plain TCP carrying every APDU (PINs too): loopback unless the slot says otherwise,
+// and names are refused so that no DNS lookup can hold up a start, a reconnect or a stop.
+TEST(Config, VpcdAddressIsNumericAndLoopbackUnlessAllowRemote) {
+  for (const char* name : {"localhost:35963", "vpcd.example:35963", "localhost:1,demo"}) {
+    try {
+      parse_vpcd_slot(name, /*allow_remote=*/true);
+      ADD_FAILURE() << name << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Errc::parse);
+      EXPECT_NE(std::string(e.what()).find("not a name"), std::string::npos) << e.what();
+    }
+  }
+  for (const char* remote : {"192.168.1.20:35963", "10.0.0.1:1", "[2001:db8::1]:35963", "0.0.0.0:1",
+                             "[::]:1", "[::ffff:127.0.0.1]:1", "128.0.0.1:1"}) {
+    EXPECT_THROW(parse_vpcd_slot(remote), Error) << remote;
+    const VpcdSlot s = parse_vpcd_slot(remote, /*allow_remote=*/true);
+    EXPECT_TRUE(s.allow_remote) << remote;
+  }
+  for (const char* loop : {"127.0.0.1:1", "127.255.255.254:1", "127.1.2.3:1", "[::1]:1"})
+    EXPECT_NO_THROW(parse_vpcd_slot(loop)) << loop;
+  EXPECT_TRUE(is_loopback_address("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_address("::1"));
+  EXPECT_FALSE(is_loopback_address("localhost"));
+  EXPECT_FALSE(is_loopback_address("::2"));
+
+  EXPECT_NE(error_of("[[vpcd]]\naddress = \"192.168.1.20:35963\"\n").find("vpcd[0].address: vpcd slot"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[vpcd]]\naddress = \"192.168.1.20:35963\"\n").find("allow_remote = true"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[vpcd]]\naddress = \"localhost:35963\"\nallow_remote = true\n").find("not a name"),
+            std::string::npos);
+  EXPECT_NE(error_of("[[vpcd]]\naddress = \"10.0.0.1:1\"\nallow_remote = \"yes\"\n").find("vpcd[0].allow_remote"),
+            std::string::npos);
+  // The key may come before or after the address.
+  for (const char* text : {"[[vpcd]]\nallow_remote = true\naddress = \"192.168.1.20:35963\"\nseid = \"c\"\n",
+                           "[[vpcd]]\naddress = \"192.168.1.20:35963\"\nseid = \"c\"\nallow_remote = true\n"}) {
+    const ServerConfig c = parse_config(text, "remote.toml");
+    ASSERT_EQ(c.vpcd.size(), 1u);
+    EXPECT_EQ(c.vpcd[0].host, "192.168.1.20");
+    EXPECT_EQ(c.vpcd[0].seid, "c");
+    EXPECT_TRUE(c.vpcd[0].allow_remote);
   }
 }
 

@@ -38,6 +38,7 @@ class CardFixture : public ::testing::Test {
   ~CardFixture() override { cards_.reset(); }
 
   card::AppletRegistry registry_;
+  CardLocks locks_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<card::CardService> cards_;
 };
@@ -45,7 +46,7 @@ class CardFixture : public ::testing::Test {
 using VpcdSessionTest = CardFixture;
 
 TEST_F(VpcdSessionTest, ControlAndApdus) {
-  VpcdSession s(*cards_, "demo", "test");
+  VpcdSession s(*cards_, locks_, "demo", "test");
   const Bytes atr = cards_->info("demo").atr;
   EXPECT_FALSE(s.handle(from_hex("01")));  // power on: no answer
   EXPECT_TRUE(cards_->info("demo").powered);
@@ -63,7 +64,7 @@ TEST_F(VpcdSessionTest, ControlAndApdus) {
 }
 
 TEST_F(VpcdSessionTest, AVanishedCardAnswers6F00) {
-  VpcdSession s(*cards_, "demo", "test");
+  VpcdSession s(*cards_, locks_, "demo", "test");
   cards_->delete_card("demo");
   auto got = s.handle(from_hex(select_demo));
   ASSERT_TRUE(got);
@@ -108,7 +109,7 @@ class FakeVpcd {
   // Reads one answer frame (waits up to 10 s).
   std::optional<Bytes> receive() {
     for (;;) {
-      if (auto p = decoder_.next()) return p;
+      if (auto p = decoder_.next()) return p->reveal();
       pollfd p{conn_fd_, POLLIN, 0};
       if (::poll(&p, 1, 10000) != 1) return std::nullopt;
       std::uint8_t buf[512];
@@ -133,7 +134,7 @@ TEST_F(VpcdBridgeTest, ServesACardAndReconnects) {
   VpcdSlot slot;
   slot.port = vpcd.port();
   slot.seid = "demo";
-  VpcdBridge bridge(io, pool, *cards_, slot, "test slot");
+  VpcdBridge bridge(io, pool, *cards_, locks_, slot, "test slot");
   bridge.start();
   std::thread io_thread([&] {
     auto guard = asio::make_work_guard(io);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -31,7 +33,7 @@ TEST(VpcdFrame, DecoderHandlesSplitsAndCoalescedFrames) {
   std::vector<Bytes> got;
   for (std::uint8_t b : stream) {
     one.feed(ByteView(&b, 1));
-    while (auto p = one.next()) got.push_back(*p);
+    while (auto p = one.next()) got.push_back(p->reveal());
   }
   ASSERT_EQ(got.size(), 4u);
   EXPECT_EQ(to_hex(got[0]), "01");
@@ -57,9 +59,38 @@ TEST(VpcdFrame, DecoderWaitsForTheWholePayload) {
   d.feed(from_hex("00 00 0001"));
   auto p = d.next();
   ASSERT_TRUE(p);
-  EXPECT_EQ(to_hex(*p), "00A4040000");
+  EXPECT_EQ(to_hex(p->view()), "00A4040000");
   EXPECT_FALSE(d.next());
   EXPECT_EQ(d.buffered(), 2u);
+}
+
+// A VERIFY APDU carries the PIN: once handed out, no byte of it stays in the decoder's buffer,
+// neither when its frame was the last nor when another frame follows in the same buffer.
+TEST(VpcdFrame, DecoderZeroizesWhatItHandedOut) {
+  const Bytes verify = from_hex("000D 0020008108 3132333435363738");  // PIN "12345678"
+  const Bytes pin = from_hex("3132333435363738");
+  const auto holds_pin = [&](ByteView storage) {
+    return std::search(storage.begin(), storage.end(), pin.begin(), pin.end()) != storage.end();
+  };
+  VpcdFrameDecoder d;
+  d.feed(concat({verify, from_hex("0005 00A404")}));  // VERIFY, then half of the next frame
+  ASSERT_TRUE(holds_pin(d.storage()));
+  auto p = d.next();
+  ASSERT_TRUE(p);
+  EXPECT_EQ(to_hex(p->view()), "00200081083132333435363738");
+  EXPECT_FALSE(holds_pin(d.storage()));
+  EXPECT_FALSE(d.next());
+  for (std::size_t i = 0; i < 15; ++i) EXPECT_EQ(d.storage()[i], 0) << i;  // the whole consumed frame
+  // Compaction moves the rest to the front and zeroizes the tail it leaves.
+  d.feed(from_hex("0000"));
+  EXPECT_EQ(d.buffered(), 7u);
+  EXPECT_EQ(to_hex(d.storage()), "000500A40400" "00");
+  ASSERT_TRUE(d.next());
+  EXPECT_TRUE(d.storage().empty());
+  // Byte by byte, the PIN never outlives its frame either.
+  for (std::uint8_t b : verify) d.feed(ByteView(&b, 1));
+  ASSERT_TRUE(d.next());
+  EXPECT_FALSE(holds_pin(d.storage()));
 }
 
 TEST(VpcdFrame, ClassifiesPayloads) {
