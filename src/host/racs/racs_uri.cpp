@@ -4,15 +4,12 @@
 #include <cctype>
 
 #include "util/error.h"
+#include "util/seid.h"
 
 namespace sesame::host::racs {
 namespace {
 
 constexpr std::string_view kScheme = "racs://";
-
-bool seid_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
-}
 
 // RFC 3986 reg-name restricted to what DNS and IPv4 literals use; no percent-encoding.
 bool host_char(char c) {
@@ -36,9 +33,7 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-bool is_valid_seid(std::string_view seid) {
-  return !seid.empty() && seid.size() <= 64 && std::all_of(seid.begin(), seid.end(), seid_char);
-}
+bool is_valid_seid(std::string_view seid) { return valid_seid(seid); }
 
 RacsUri RacsUri::parse(std::string_view text) {
   if (text.size() < kScheme.size() || lower(text.substr(0, kScheme.size())) != kScheme)
