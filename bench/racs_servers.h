@@ -1,8 +1,10 @@
 // The servers the RACS benchmarks talk to, in process: sesamed's real RACS listener serving demo
 // cards on the memory store, and the floor it is measured against, a plain TLS server with the same
 // framing that answers every request with a fixed response. Both use the same server TlsContext
-// (the development PKI: ECDSA P-256, mandatory client certificate) and, like sesamed, one I/O
-// thread; the RACS listener also gets sesamed's card pool of 2 threads.
+// (the development PKI: ECDSA P-256, mandatory client certificate). The RACS listener runs as
+// sesamed runs it: an io_context of its own on racs.io_threads threads (default: one per hardware
+// thread), card work inline on each session's strand, sesamed's card pool of 2 threads for ending
+// sessions. The echo server has one I/O thread.
 // Bench code only (bench/racs_load.h has the client side).
 #pragma once
 
@@ -103,7 +105,8 @@ class NullAudit final : public server::racs::AuditLog {
 // (card-0000...) on the memory store. The user "admin" may see every card.
 class RacsServer {
  public:
-  RacsServer(std::size_t cards, const crypto::TlsContext& tls, int io_threads = 1)
+  // `io_threads` 0: racs.io_threads' default, as sesamed runs it.
+  RacsServer(std::size_t cards, const crypto::TlsContext& tls, std::size_t io_threads = 0)
       : store_(store::open_memory_store(SecureBytes(ByteView(Bytes(32, 0x5A))))), service_(*store_, registry_) {
     for (std::size_t i = 0; i < cards; ++i) {
       service_.create_card({seid_of(i), "bench"});
@@ -114,10 +117,12 @@ class RacsServer {
     config.enabled = true;
     config.port = 0;
     config.idle_timeout = std::chrono::seconds(3600);  // benchmark groups leave sessions idle for a while
+    config.io_threads = io_threads;
     listener_ = std::make_unique<server::racs::RacsListener>(io_, pool_, service_, config, tls, policy_, audit_,
                                                              "127.0.0.1");
     listener_->start();
-    for (int i = 0; i < io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
+    const std::size_t n = server::racs::io_thread_count(config);
+    for (std::size_t i = 0; i < n; ++i) io_threads_.emplace_back([this] { io_.run(); });
   }
   ~RacsServer() {
     // As sesamed stops: end every session, let card work finish, then what it posted back.
@@ -134,7 +139,7 @@ class RacsServer {
 
   std::uint16_t port() const { return listener_->port(); }
   std::size_t sessions() const { return listener_->session_count(); }
-  // CPU seconds used by the I/O thread(s) (TLS, socket calls; the card pool is not counted).
+  // CPU seconds used by the I/O thread(s) (TLS, socket calls and the card work run inline).
   double io_cpu_seconds() {
     double s = 0;
     for (auto& t : io_threads_) s += thread_cpu_seconds(t.native_handle());

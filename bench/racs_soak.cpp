@@ -3,9 +3,9 @@
 // error; the server's resident memory is read before and after the sessions open, so the memory
 // one idle session costs is measured rather than guessed.
 //
-// The server runs in a child process (sesamed's RacsListener, one I/O thread and the card pool of
-// 2 threads, N demo cards on the memory store), so its RSS holds no client state; the client (one
-// Asio thread) runs here. Steps, all sessions at once:
+// The server runs in a child process (sesamed's RacsListener as sesamed runs it, racs.io_threads'
+// default of one I/O thread per hardware thread, N demo cards on the memory store), so its RSS
+// holds no client state; the client (one Asio thread) runs here. Steps, all sessions at once:
 //   1. RSS of the started server (cards created, nothing connected)
 //   2. N sessions connected and handshaken (TLS 1.3, client certificate), nothing sent: "idle"
 //   3. each session SELECTs the demo applet on its own card (card taken and powered): "selected"
@@ -111,8 +111,10 @@ int main(int argc, char** argv) {
   j["sessions"] = sessions;
   j["seconds"] = seconds;
   j["interval_ms"] = interval_ms;
-  j["server"] = "sesamed's RacsListener in a child process: 1 I/O thread, card pool of 2 threads, " +
-                std::to_string(sessions) + " demo cards on the memory store";
+  j["server"] = "sesamed's RacsListener in a child process: " +
+                std::to_string(sesame::server::racs::io_thread_count(sesame::server::racs::RacsConfig{})) +
+                " I/O thread(s) (racs.io_threads' default), card work inline, " + std::to_string(sessions) +
+                " demo cards on the memory store";
   std::uint64_t errors = 0;
   std::string first_error;
   auto note_error = [&](const std::string& e) {

@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
 #include <cstdio>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "card/card_service.h"
 #include "crypto/tls_context.h"
@@ -97,9 +100,13 @@ std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::fil
                    std::move(hint)};
 }
 
-// Runs the event loop until SIGINT/SIGTERM. Everything it made is torn down before it returns.
+// Runs the event loops until SIGINT/SIGTERM. Everything it made is torn down before it returns.
+// The vpcd bridges and the signals run on `io`, one thread (they have no strands); RACS runs on an
+// io_context of its own with racs.io_threads threads, each session on a strand doing its card work
+// inline, so a request costs no thread hop and a durable commit stalls one of those threads only.
 void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSetup* racs_setup) {
   asio::io_context io;
+  asio::io_context racs_io;
   asio::thread_pool card_pool(2);
   CardLocks locks;  // one lock per card for every transport: vpcd slots and RACS sessions
   std::vector<std::unique_ptr<VpcdBridge>> bridges;
@@ -108,8 +115,8 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
         std::make_unique<VpcdBridge>(io, card_pool, cards, locks, slots[i], "vpcd slot " + std::to_string(i)));
   std::unique_ptr<racs::RacsListener> racs_listener;
   if (racs_setup)
-    racs_listener = std::make_unique<racs::RacsListener>(io, card_pool, cards, racs_setup->config, racs_setup->tls,
-                                                         racs_setup->policy, *racs_setup->audit,
+    racs_listener = std::make_unique<racs::RacsListener>(racs_io, card_pool, cards, racs_setup->config,
+                                                         racs_setup->tls, racs_setup->policy, *racs_setup->audit,
                                                          racs_setup->listen_address, &locks);
 
   ShutdownSignals signals(io, [&](int signo) {
@@ -118,10 +125,27 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
     if (racs_listener) racs_listener->stop();
   });
   for (auto& b : bridges) b->start();
+  std::vector<std::thread> racs_threads;
+  std::mutex failure_mutex;
+  std::exception_ptr racs_failure;  // what ended a RACS thread, rethrown once everything stopped
   if (racs_listener) {
     racs_listener->start();
-    spdlog::info("RACS listening on {}:{} (TLS, client certificate required); try: {}", racs_setup->listen_address,
-                 racs_listener->port(), racs_setup->hint);
+    const std::size_t n = racs::io_thread_count(racs_setup->config);
+    for (std::size_t i = 0; i < n; ++i)
+      racs_threads.emplace_back([&] {
+        try {
+          racs_io.run();
+        } catch (...) {
+          {
+            std::lock_guard lock(failure_mutex);
+            if (!racs_failure) racs_failure = std::current_exception();
+          }
+          racs_io.stop();
+          io.stop();
+        }
+      });
+    spdlog::info("RACS listening on {}:{} (TLS, client certificate required, {} I/O thread{}); try: {}",
+                 racs_setup->listen_address, racs_listener->port(), n, n == 1 ? "" : "s", racs_setup->hint);
   }
   if (bridges.empty() && !racs_listener)
     spdlog::info("no listeners configured (enable [racs], add a [[vpcd]] slot or --vpcd HOST:PORT)");
@@ -129,8 +153,13 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
 
   // With no bridge the signal wait is the only work, so run() returns exactly when a signal came.
   io.run();
-  // Card work still in flight finishes; its completions find the bridges stopped.
+  // The RACS threads return once every session has ended; card work still in flight finishes, and
+  // its completions (a session's end, a vpcd answer) find the listeners stopped.
+  for (auto& t : racs_threads) t.join();
   card_pool.join();
+  if (racs_failure) std::rethrow_exception(racs_failure);
+  racs_io.restart();
+  racs_io.run();
   io.restart();
   io.run();
   racs_listener.reset();

@@ -1,5 +1,8 @@
 #include "server/racs/racs_config_parse.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "util/error.h"
 #include "util/seid.h"
 
@@ -62,6 +65,11 @@ void parse_users(const toml::node& node, const std::string& src, RacsConfig& cfg
 
 }  // namespace
 
+std::size_t io_thread_count(const RacsConfig& config) {
+  if (config.io_threads) return config.io_threads;
+  return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
 void parse_racs_config(const toml::table& table, const std::string& src, RacsConfig& cfg) {
   for (auto&& [k, v] : table) {
     const std::string key = "racs." + std::string(k.str());
@@ -91,6 +99,8 @@ void parse_racs_config(const toml::table& table, const std::string& src, RacsCon
       cfg.idle_timeout = std::chrono::seconds(get_int(v, src, key, 1, 86400 * 7));
     } else if (k == "session_lifetime") {
       cfg.session_lifetime = std::chrono::seconds(get_int(v, src, key, 1, 86400 * 30));
+    } else if (k == "io_threads") {
+      cfg.io_threads = static_cast<std::size_t>(get_int(v, src, key, 0, 256));
     } else if (k == "max_line_length") {
       cfg.limits.max_line_length = static_cast<std::size_t>(get_int(v, src, key, 256, 1 << 20));
     } else if (k == "max_request_bytes") {

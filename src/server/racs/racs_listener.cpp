@@ -7,6 +7,7 @@
 #include <asio/ssl.hpp>
 #include <atomic>
 #include <set>
+#include <string_view>
 
 #include "crypto/tls_context.h"
 #include "server/racs/racs_session.h"
@@ -20,6 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr auto shutdown_grace = 1s;  // how long a TLS close_notify exchange may take
+constexpr std::size_t read_buffer_size = 4096;
 }
 
 struct Connection;
@@ -78,9 +80,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
   SessionId id;
   std::string peer;
   std::unique_ptr<RacsSession> session;
-  std::array<char, 16384> buf{};
+  // A request is a few dozen bytes; a longer one (or a 16 KiB TLS record) arrives in several reads,
+  // which feed() joins. Smaller than a record keeps an idle session's memory down.
+  std::array<char, read_buffer_size> buf{};
   std::string out;
-  bool busy = false;      // a feed() runs on the card pool
   bool finished = false;  // closing or closed
   std::string end_reason;
 
@@ -142,39 +145,33 @@ struct Connection : std::enable_shared_from_this<Connection> {
                                       ? "closed by client"
                                       : "read error: " + ec.message(),
                                   false);
-      SecureString data(self->buf.data(), n);
+      self->process(std::string_view(self->buf.data(), n));
       secure_zero(self->buf.data(), n);  // request text may hold an APDU with a PIN
-      self->process(std::move(data));
     });
   }
 
-  void process(SecureString data) {
-    busy = true;
-    asio::post(listener->pool, [self = shared_from_this(), data = std::move(data)]() mutable {
-      RacsSession::Output result;
-      try {
-        result = self->session->feed(data);
-      } catch (const std::exception& e) {
-        spdlog::error("racs session {}: {}", self->id, e.what());
-        result.close = true;
-      }
-      wipe(data);
-      asio::post(self->stream.get_executor(), [self, result = std::move(result)]() mutable {
-        self->busy = false;
-        if (self->finished) return self->end_session();
-        if (result.text.empty()) {
-          if (result.close) return self->finish("protocol error", true);
-          return self->read();
-        }
-        self->out = std::move(result.text);
-        const bool close = result.close;
-        self->write_then([self, close] {
-          if (close)
-            self->finish("protocol error", true);
-          else
-            self->read();
-        });
-      });
+  // The session runs here, on the connection's strand: no hop to another thread and back per
+  // request. A CardService call that waits for a durable commit (SQLite, PostgreSQL) holds only
+  // this thread of the listener's io_context; the other threads serve the other sessions.
+  void process(std::string_view data) {
+    RacsSession::Output result;
+    try {
+      result = session->feed(data);
+    } catch (const std::exception& e) {
+      spdlog::error("racs session {}: {}", id, e.what());
+      result.close = true;
+    }
+    if (result.text.empty()) {
+      if (result.close) return finish("protocol error", true);
+      return read();
+    }
+    out = std::move(result.text);
+    const bool close = result.close;
+    write_then([self = shared_from_this(), close] {
+      if (close)
+        self->finish("protocol error", true);
+      else
+        self->read();
     });
   }
 
@@ -204,7 +201,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
     } else {
       close_socket();
     }
-    if (!busy) end_session();
+    end_session();
   }
 
   void close_socket() {

@@ -1,7 +1,8 @@
 // sesamed's RACS listener: TLS (1.2/1.3, mandatory client certificate) on listen_address:port,
 // one RacsSession per connection, with the limits of [racs]: maximum sessions, handshake timeout,
-// idle timeout and session lifetime. Socket work runs on the io_context; session work (CardService
-// calls) on the card pool, one task at a time per session.
+// idle timeout and session lifetime. Each connection's handlers, its session work (CardService calls)
+// included, run on a strand of the io_context, which sesamed runs on racs.io_threads threads; only
+// powering off a closed session's cards goes to the card pool.
 #pragma once
 
 #include <cstdint>

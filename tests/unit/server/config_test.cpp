@@ -33,6 +33,17 @@ TEST(Config, EmptyFileGivesSafeDefaults) {
   EXPECT_TRUE(c.vpcd.empty());
 }
 
+TEST(Config, RacsIoThreads) {
+  const ServerConfig defaults = parse_config("", "empty.toml");
+  EXPECT_EQ(defaults.racs.io_threads, 0u);
+  EXPECT_GE(racs::io_thread_count(defaults.racs), 1u);  // 0: one per hardware thread
+  const ServerConfig c = parse_config("[racs]\nio_threads = 3\n", "test.toml");
+  EXPECT_EQ(c.racs.io_threads, 3u);
+  EXPECT_EQ(racs::io_thread_count(c.racs), 3u);
+  EXPECT_NE(error_of("[racs]\nio_threads = -1\n").find("racs.io_threads"), std::string::npos);
+  EXPECT_NE(error_of("[racs]\nio_threads = 257\n").find("racs.io_threads"), std::string::npos);
+}
+
 TEST(Config, FullFile) {
   const ServerConfig c = parse_config(R"(
 [server]
