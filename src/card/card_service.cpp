@@ -23,6 +23,9 @@ struct CardSlot {
   std::mutex mu;
   std::unique_ptr<Card> card;  // loaded on first use
   bool deleted = false;
+  // release() dropped this slot from the map: a caller that found it before then looks again
+  // (and gets a fresh slot), so one card never has two slots, and so never two loaded copies.
+  bool retired = false;
 };
 
 struct CardService::Impl {
@@ -67,11 +70,19 @@ struct CardService::Impl {
     s.card = std::make_unique<Card>(seid, store.open_card(seid), registry);
   }
 
+  // The card's slot, locked, and not retired by a release() that ran while this waited.
+  std::pair<std::shared_ptr<CardSlot>, std::unique_lock<std::mutex>> locked_slot(const std::string& seid) {
+    for (;;) {
+      auto s = slot(seid);
+      std::unique_lock lock(s->mu);
+      if (!s->retired) return {std::move(s), std::move(lock)};
+    }
+  }
+
   // Runs f(card) with the card's lock held, loading the card first if needed.
   template <class F>
   auto with_card(const std::string& seid, F&& f) {
-    auto s = slot(seid);
-    std::lock_guard lock(s->mu);
+    auto [s, lock] = locked_slot(seid);
     if (s->deleted) fail(Errc::not_found, "no card " + seid);
     if (!s->card) load(*s, seid);
     return f(*s->card);
@@ -82,8 +93,7 @@ struct CardService::Impl {
   // The slot stays empty, so the next call tries again (a store restored from backup heals it).
   template <class F, class G>
   auto with_card_or(const std::string& seid, F&& f, G&& unloadable) {
-    auto s = slot(seid);
-    std::lock_guard lock(s->mu);
+    auto [s, lock] = locked_slot(seid);
     if (s->deleted) fail(Errc::not_found, "no card " + seid);
     if (!s->card) {
       try {
@@ -129,8 +139,7 @@ std::string CardService::create_card(const CardOptions& options) {
 }
 
 void CardService::delete_card(const std::string& seid) {
-  auto s = impl_->slot(seid);
-  std::lock_guard card_lock(s->mu);  // waits for a running command
+  auto [s, card_lock] = impl_->locked_slot(seid);  // waits for a running command
   if (s->deleted) fail(Errc::not_found, "no card " + seid);
   impl_->store.delete_card(seid);
   s->deleted = true;
@@ -150,6 +159,42 @@ bool CardService::exists(const std::string& seid) const { return impl_->exists(s
 
 CardInfo CardService::info(const std::string& seid) {
   return impl_->with_card(seid, [](Card& c) { return c.info(); });
+}
+
+// card/state's ATR is written once, at creation, as sesame_atr(), and never changed; a loaded
+// card's own copy is asked anyway, so this stays right if per-card ATRs ever come.
+Bytes CardService::atr(const std::string& seid) {
+  std::shared_ptr<CardSlot> s;
+  {
+    std::shared_lock lock(impl_->map_mu);
+    if (auto it = impl_->slots.find(seid); it != impl_->slots.end()) s = it->second;
+  }
+  if (s) {
+    std::lock_guard lock(s->mu);
+    if (!s->deleted && !s->retired && s->card) return s->card->info().atr;
+  }
+  if (!impl_->exists(seid)) fail(Errc::not_found, "no card " + seid);
+  return sesame_atr();
+}
+
+bool CardService::release(const std::string& seid) {
+  std::shared_ptr<CardSlot> s;
+  {
+    std::shared_lock lock(impl_->map_mu);
+    auto it = impl_->slots.find(seid);
+    if (it == impl_->slots.end()) return false;
+    s = it->second;
+  }
+  std::lock_guard card_lock(s->mu);  // waits for a running command
+  if (s->deleted || s->retired || (s->card && s->card->powered())) return false;
+  const bool loaded = s->card != nullptr;
+  // Closing the Card closes its CardStore, which gives the PostgreSQL lease back now, before
+  // anyone can load the card again; the map lock is taken only to erase the slot.
+  s->card.reset();
+  s->retired = true;
+  std::unique_lock lock(impl_->map_mu);
+  if (auto it = impl_->slots.find(seid); it != impl_->slots.end() && it->second == s) impl_->slots.erase(it);
+  return loaded;
 }
 
 void CardService::install_applet(const std::string& seid, const std::string& module, ByteView instance_aid,

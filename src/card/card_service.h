@@ -61,6 +61,16 @@ class CardService {
   std::vector<std::string> list_cards() const;
   bool exists(const std::string& seid) const;
   CardInfo info(const std::string& seid);
+  // The card's ATR without loading it (and so, on PostgreSQL, without taking its lease): what
+  // pcscd's polling through vpcd asks. Throws Error(Errc::not_found) for an unknown SEID.
+  Bytes atr(const std::string& seid);
+
+  // Drops the card from memory if it is loaded, powered off and no call is running on it (waits for
+  // a running one): its CardStore closes, so on PostgreSQL its lease is given back at once. The next
+  // call loads it again from the store; nothing persistent is lost (a powered-off card holds no
+  // session state). A powered card, an unknown or deleted SEID: nothing happens. Returns whether a
+  // loaded card was closed. Transports call it when they power a card off and give it back.
+  bool release(const std::string& seid);
 
   // Creates an applet instance of `module` with `instance_aid` (5-16 bytes) and hands it
   // `install_params` (the applet-specific parameters of GP INSTALL [for install], C9 content).

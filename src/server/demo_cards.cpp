@@ -18,6 +18,7 @@ std::vector<DemoCard> create_demo_cards(card::CardService& cards) {
     if (cards.exists(demo.seid)) continue;
     cards.create_card({.seid = demo.seid, .label = demo.label});
     cards.install_applet(demo.seid, demo.module, demo.aid, {});
+    cards.release(demo.seid);  // not kept loaded (nor, on PostgreSQL, leased) by the node that made it
     created.push_back(demo);
   }
   return created;

@@ -56,6 +56,7 @@ std::optional<Bytes> VpcdSession::handle(ByteView payload) {
           // Power off first, then give the card back: no other transport sees it half powered.
           try {
             cards_.power_off(seid_);
+            cards_.release(seid_);  // unloaded while idle: on PostgreSQL, another node may take it
           } catch (...) {
             give_back();
             throw;
@@ -82,7 +83,8 @@ std::optional<Bytes> VpcdSession::handle(ByteView payload) {
           return Bytes{};
         }
         refused_ = false;
-        if (atr_.empty()) atr_ = cards_.info(seid_).atr;
+        // Without loading the card: pcscd polls, and a load would take the card's lease.
+        if (atr_.empty()) atr_ = cards_.atr(seid_);
         return atr_;
     }
     fail(Errc::internal, "vpcd: unhandled control message");
@@ -106,6 +108,7 @@ void VpcdSession::disconnected() {
   if (!holding_) return;  // the card is off, or another transport's: leave it alone
   try {
     cards_.power_off(seid_);
+    cards_.release(seid_);
   } catch (const Error& e) {
     spdlog::warn("{} card {}: power off after disconnect failed: {}", log_name_, seid_, e.what());
   }

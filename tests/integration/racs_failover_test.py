@@ -13,10 +13,12 @@ key and the development PKI, so one certificate works on both.
      (debug log, written after the commit) must be in it;
    - B's increments continue from there, one by one.
 2. Both nodes alive, B now holding the card: a client on A (restarted) is refused In Use. When the
-   holding RACS session on B ends, B keeps the card loaded and so keeps its lease (docs/STORE.md:
-   the card runtime does not close idle cards yet), so A is still refused while another session on
-   B gets the card at once. Stopping B cleanly releases the lease at once (checked in the lease
-   table), and the waiting client on A gets the card on its next request, the counter unchanged.
+   holding RACS session on B ends, B powers the card off and unloads it, which gives its lease back
+   at once (checked in the lease table), so A's waiting client gets the card on its next request,
+   long before B's lease could have lapsed, with the counter unchanged. Back the other way: a new
+   session on B is refused while A's session holds the card and gets it when that session ends.
+   Stopping B cleanly while a session there holds the card releases the lease at once too, and A
+   gets the card on its next request, nothing lost.
 
 PostgreSQL: the ctest fixture's server (SESAME_TEST_PG_DIR) when there is one, else one started here
 with scripts/test-pg. Either way the nodes use a schema of their own, dropped at the end.
@@ -279,7 +281,7 @@ def crash_scenario(tmp, children, a, pg, nodes):
 
 
 def contention_scenario(tmp, children, a, pg, nodes, node_b, client_b, last):
-    """Scenario 2: B holds the card and stays alive; A (restarted) is refused until B lets go."""
+    """Scenario 2: B holds the card and stays alive; A (restarted) is refused until B's session ends."""
     pki = nodes["pki"]
     log_a2 = os.path.join(tmp, "sesamed-a2.log")
     node_a = start_node(children, a.sesamed, nodes["cfg_a"], nodes["state_a"], log_a2, nodes["port_a"])
@@ -291,17 +293,33 @@ def contention_scenario(tmp, children, a, pg, nodes, node_b, client_b, last):
     r = client_a.request(SELECT)
     check(r == APDU_IN_USE, f"node A refuses an APDU while node B serves the card ({r})")
 
-    # The holding session on B ends: the RACS lock goes, the node's lease stays.
+    # The holding session on B ends: B powers the card off and unloads it, giving the lease back.
     released = read_log(nodes["log_b"]).count("cards_released=1")
+    ending = time.monotonic()
     client_b.close()
     wait_for(lambda: read_log(nodes["log_b"]).count("cards_released=1") > released, 20,
              "node B to end the holding session and release the card")
+    node, live = pg.lease("demo")
+    check(node == "node-b" and not live, "the lease table: node B gave its lease back when the session ended")
     r = client_a.request(SELECT)
-    check(r == APDU_IN_USE,
-          f"node A is still refused: node B keeps the card loaded, and so its lease, while it runs ({r})")
-    check(pg.lease("demo") == ("node-b", True), "the lease table: node B still holds the demo card")
+    check(apdu_ok(r), f"node A's waiting client gets the card on its next request, B still running ({r})")
+    check(time.monotonic() - ending < TTL_B_MS / 1000,
+          "before node B's lease could have lapsed (so it was released, not expired)")
+    check(pg.lease("demo") == ("node-a", True), "the lease table: node A holds the demo card")
+    check(counter(client_a.request(READ)) == last, f"node A reads {last}: nothing lost, nothing rolled back")
+    check(counter(client_a.request(INCREMENT)) == last + 1, f"and increments to {last + 1}")
+    last += 1
+
+    # And back: B refuses while A's session holds the card, and gets it once that session ends.
     client_b2 = Racs(nodes["port_b"], pki)
+    r = client_b2.request("POWERON demo")
+    check(r == POWERON_IN_USE, f"node B refuses POWERON while node A serves the card ({r})")
+    released_a = read_log(log_a2).count("cards_released=1")
+    client_a.close()
+    wait_for(lambda: read_log(log_a2).count("cards_released=1") > released_a, 20,
+             "node A to end the holding session and release the card")
     select(client_b2, "a new session on node B")
+    check(pg.lease("demo") == ("node-b", True), "the lease table: node B holds the demo card again")
     check(counter(client_b2.request(READ)) == last, f"node B's new session reads {last}")
 
     # A clean stop releases the lease at once (expiry set to now), with a session still holding the card.
@@ -310,14 +328,15 @@ def contention_scenario(tmp, children, a, pg, nodes, node_b, client_b, last):
     client_b2.close()
     node, live = pg.lease("demo")
     check(node == "node-b" and not live, "the lease table: node B released its lease when it stopped")
-    r = client_a.request(SELECT)
-    check(apdu_ok(r), f"node A's waiting client gets the card on its next request ({r})")
+    client_a2 = Racs(nodes["port_a"], pki)
+    r = client_a2.request(SELECT)
+    check(apdu_ok(r), f"a client on node A gets the card on its first request ({r})")
     check(time.monotonic() - stopping < TTL_B_MS / 1000,
           "before node B's lease could have lapsed (so it was released, not expired)")
     check(pg.lease("demo") == ("node-a", True), "the lease table: node A holds the demo card")
-    check(counter(client_a.request(READ)) == last, f"node A reads {last}: nothing lost, nothing rolled back")
-    check(counter(client_a.request(INCREMENT)) == last + 1, f"and increments to {last + 1}")
-    client_a.close()
+    check(counter(client_a2.request(READ)) == last, f"node A reads {last}: nothing lost, nothing rolled back")
+    check(counter(client_a2.request(INCREMENT)) == last + 1, f"and increments to {last + 1}")
+    client_a2.close()
     check(children.stop(node_a) == 0, "node A stops cleanly")
 
 

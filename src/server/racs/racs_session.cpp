@@ -244,6 +244,7 @@ RacsSession::Result RacsSession::shutdown(const std::string& seid) {
   if (held_.count(seid)) {
     try {
       env_.cards.power_off(seid);
+      env_.cards.release(seid);  // unloaded: with PostgreSQL its lease goes to whichever node wants it
     } catch (const std::exception& e) {
       spdlog::warn("racs session {}: SHUTDOWN {} failed: {}", id_, seid, e.what());
     }
@@ -398,6 +399,7 @@ void RacsSession::end(std::string_view reason) {
   for (const auto& [seid, gate] : held_) {
     try {
       env_.cards.power_off(seid);
+      env_.cards.release(seid);
     } catch (const std::exception& e) {
       spdlog::warn("racs session {}: power off {} failed: {}", id_, seid, e.what());
     }

@@ -160,6 +160,13 @@ TEST(RacsSession, ListShowsOnlyTheUsersCards) {
   EXPECT_EQ(run(*alice, "BEGIN\nAPDU other 00A4040000\nEND\n"), "BEGIN\r\n-406 001 APDU invalid SEID\r\nEND\r\n");
 }
 
+// create_demo_cards leaves nothing loaded (with PostgreSQL: the creating node keeps no lease).
+TEST(RacsSession, DemoCardsAreNotLeftLoaded) {
+  Fixture f;
+  EXPECT_FALSE(f.cards.release("demo"));
+  EXPECT_TRUE(f.cards.release("other")) << "install_applet loads a card; release is what unloads it";
+}
+
 TEST(RacsSession, PowerOnLocksTheCardUntilShutdown) {
   Fixture f;
   auto a = f.session("admin", 1);
@@ -180,6 +187,7 @@ TEST(RacsSession, PowerOnLocksTheCardUntilShutdown) {
 
   EXPECT_EQ(run(*a, "BEGIN\nSHUTDOWN demo\nEND\n"), "BEGIN\r\n+007 001 SEID demo has been powered off\r\nEND\r\n");
   EXPECT_FALSE(f.locks.holder("demo"));
+  EXPECT_FALSE(f.cards.release("demo")) << "SHUTDOWN unloaded the card (with PostgreSQL: gave its lease back)";
   EXPECT_FALSE(f.cards.info("demo").powered);
   EXPECT_EQ(run(*b, "BEGIN\nPOWERON demo\nEND\n").substr(0, 20), "BEGIN\r\n+008 001 SEID");
 }
@@ -194,6 +202,7 @@ TEST(RacsSession, AnApduTakesTheCardAndTheEndOfTheSessionGivesItBack) {
   EXPECT_EQ(run(*b, "BEGIN\nPOWERON demo\nEND\n").substr(0, 11), "BEGIN\r\n-708");
   a->end("test over");
   EXPECT_FALSE(f.locks.holder("demo"));
+  EXPECT_FALSE(f.cards.release("demo")) << "the end of the session unloaded the card";
   EXPECT_FALSE(f.cards.info("demo").powered);
   EXPECT_EQ(run(*b, "BEGIN\nPOWERON demo\nEND\n").substr(0, 11), "BEGIN\r\n+008");
   bool found = false;

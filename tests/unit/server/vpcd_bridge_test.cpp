@@ -58,9 +58,28 @@ TEST_F(VpcdSessionTest, ControlAndApdus) {
   EXPECT_EQ(to_hex(*got).substr(to_hex(*got).size() - 4), "9000");
   EXPECT_FALSE(s.handle(from_hex("02")));  // reset
   EXPECT_FALSE(s.handle(from_hex("00")));  // power off
+  EXPECT_FALSE(cards_->release("demo")) << "power-off unloaded the card (with PostgreSQL: gave its lease back)";
   EXPECT_FALSE(cards_->info("demo").powered);
   EXPECT_THROW(s.handle(from_hex("03")), Error);
   EXPECT_THROW(s.handle({}), Error);
+}
+
+// pcscd polls the ATR; answering must not load the card (with PostgreSQL it would take its lease).
+TEST_F(VpcdSessionTest, TheAtrNeedsNoLoadAndADisconnectUnloads) {
+  ASSERT_TRUE(cards_->release("demo"));  // loaded by install_applet
+  VpcdSession s(*cards_, locks_, "demo", "test");
+  auto got = s.handle(from_hex("04"));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, cards_->atr("demo"));
+  EXPECT_FALSE(cards_->release("demo")) << "nothing was loaded";
+  EXPECT_FALSE(s.handle(from_hex("01")));
+  got = s.handle(from_hex(select_demo));
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(cards_->release("demo")) << "powered: stays";
+  s.disconnected();
+  EXPECT_FALSE(locks_.holder("demo"));
+  EXPECT_FALSE(cards_->release("demo")) << "the disconnect powered it off and unloaded it";
+  EXPECT_FALSE(cards_->info("demo").powered);
 }
 
 TEST_F(VpcdSessionTest, AVanishedCardAnswers6F00) {
