@@ -262,7 +262,7 @@ ResponseApdu Card::dispatch(const CommandApdu& apdu) {
 ResponseApdu Card::chunk(Channel& c, const CommandApdu& apdu, ResponseApdu r) {
   const std::size_t ne = apdu.ne != 0 ? apdu.ne : apdu.extended ? 65536 : 256;
   if (r.data.size() <= ne) return r;
-  c.pending.assign(r.data.begin() + static_cast<std::ptrdiff_t>(ne), r.data.end());
+  c.pending = SecureBytes(ByteView(r.data).subspan(ne));
   c.pending_sw = r.sw;
   r.data.resize(ne);
   r.sw = iso7816::sw_bytes_remaining(static_cast<std::uint8_t>(std::min<std::size_t>(c.pending.size(), 256)));
@@ -274,8 +274,8 @@ ResponseApdu Card::get_response(Channel& c, const CommandApdu& apdu) {
   if (apdu.p1 != 0 || apdu.p2 != 0) return sw(Sw::incorrect_p1p2);
   if (!apdu.data.empty()) return sw(Sw::wrong_length);
   const std::size_t n = std::min(apdu.ne == 0 ? std::size_t{256} : apdu.ne, c.pending.size());
-  ResponseApdu r{Bytes(c.pending.begin(), c.pending.begin() + static_cast<std::ptrdiff_t>(n)), c.pending_sw};
-  c.pending.erase(c.pending.begin(), c.pending.begin() + static_cast<std::ptrdiff_t>(n));
+  ResponseApdu r{Bytes(c.pending.data(), c.pending.data() + n), c.pending_sw};
+  c.pending = SecureBytes(c.pending.view().subspan(n));
   if (!c.pending.empty())
     r.sw = iso7816::sw_bytes_remaining(static_cast<std::uint8_t>(std::min<std::size_t>(c.pending.size(), 256)));
   return r;

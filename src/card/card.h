@@ -17,6 +17,7 @@
 #include "card/record_journal.h"
 #include "iso7816/apdu.h"
 #include "store/store.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::card {
 
@@ -68,7 +69,7 @@ class Card {
     bool open = false;
     int applet = -1;  // index into state_.applets / instances_
     SessionState session;
-    Bytes pending;  // response bytes left for GET RESPONSE
+    SecureBytes pending;  // response bytes left for GET RESPONSE (may be secret: wiped when dropped)
     std::uint16_t pending_sw = 0x9000;
   };
 
