@@ -2,14 +2,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "card/card_service.h"
-#include "cli/apdu_script.h"
 #include "cli/life_cycle_names.h"
 #include "cli/reader_commands.h"
+#include "host/in_process_reader.h"
 #include "iso7816/status_word.h"
 #include "server/config.h"
 #include "server/local_state.h"
@@ -21,28 +19,6 @@ namespace {
 
 constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
-
-void run_script(card::CardService& cards, const std::string& seid, const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(Errc::io, "cannot read script " + file);
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::vector<ScriptStep> steps;
-  try {
-    steps = parse_apdu_script(text.str());
-  } catch (const Error& e) {
-    fail(Errc::parse, file + ": " + e.what());
-  }
-  for (const ScriptStep& step : steps) {
-    const Bytes response = cards.transmit(seid, step.command);
-    print_exchange(step.command, response);
-    if (step.expected && !step.expected->matches(response)) {
-      std::cerr << "sesame: " << file << ":" << step.line << ": expected " << step.expected->describe()
-                << ", got " << to_hex(response) << " (" << sw_text(response) << ")\n";
-      throw ScriptMismatch{};
-    }
-  }
-}
 
 void show_card(card::CardService& cards, const std::string& seid) {
   const card::CardInfo info = cards.info(seid);
@@ -176,7 +152,8 @@ int cli_main(int argc, char** argv) {
     } else if (apdu_cmd->parsed()) {
       if (!cards.exists(seid)) fail(Errc::not_found, "no card " + seid);
       if (!script.empty()) {
-        run_script(cards, seid, script);
+        host::InProcessReader reader(cards, seid);  // the same script runner as sesame racs/pcsc
+        run_reader_script(reader, script);
       } else {
         std::vector<Bytes> commands;
         for (const auto& h : apdus) commands.push_back(from_hex(h));  // all checked before any is sent
