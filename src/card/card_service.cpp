@@ -1,9 +1,10 @@
 #include "card/card_service.h"
 
-#include <map>
+#include <array>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <unordered_map>
 
 #include "card/card.h"
 #include "crypto/random.h"
@@ -28,20 +29,33 @@ struct CardSlot {
   bool retired = false;
 };
 
-struct CardService::Impl {
-  store::Store& store;
-  const AppletRegistry& registry;
-  mutable std::shared_mutex map_mu;
-  std::map<std::string, std::shared_ptr<CardSlot>> slots;
+// The slot map is split into shards, each with its own lock on its own cache line: every
+// transmit takes a shard's read lock, and with one lock for all cards two threads driving two
+// cards bounced that lock's cache line between cores on every APDU.
+struct alignas(64) SlotShard {
+  mutable std::shared_mutex mu;
+  std::unordered_map<std::string, std::shared_ptr<CardSlot>> slots;
   // SEIDs whose create_card is between the store's create_card and the card's first commit: they
   // do not exist yet for anyone else (a second create_card of one gets Errc::state).
   std::set<std::string, std::less<>> creating;
+};
+
+struct CardService::Impl {
+  store::Store& store;
+  const AppletRegistry& registry;
+  std::array<SlotShard, 32> shards;
 
   Impl(store::Store& s, const AppletRegistry& r) : store(s), registry(r) {}
 
+  SlotShard& shard(const std::string& seid) { return shards[std::hash<std::string>{}(seid) % shards.size()]; }
+  const SlotShard& shard(const std::string& seid) const {
+    return shards[std::hash<std::string>{}(seid) % shards.size()];
+  }
+
   bool being_created(const std::string& seid) const {
-    std::shared_lock lock(map_mu);
-    return creating.contains(seid);
+    const SlotShard& sh = shard(seid);
+    std::shared_lock lock(sh.mu);
+    return sh.creating.contains(seid);
   }
 
   // A card exists once its creation is complete. The store is asked first: a card the store has
@@ -52,14 +66,15 @@ struct CardService::Impl {
   }
 
   std::shared_ptr<CardSlot> slot(const std::string& seid) {
+    SlotShard& sh = shard(seid);
     {
-      std::shared_lock lock(map_mu);
-      if (auto it = slots.find(seid); it != slots.end()) return it->second;
+      std::shared_lock lock(sh.mu);
+      if (auto it = sh.slots.find(seid); it != sh.slots.end()) return it->second;
     }
     if (!valid_seid(seid) || !store.card_exists(seid)) fail(Errc::not_found, "no card " + seid);
-    std::unique_lock lock(map_mu);
-    if (creating.contains(seid)) fail(Errc::not_found, "no card " + seid);
-    auto& s = slots[seid];
+    std::unique_lock lock(sh.mu);
+    if (sh.creating.contains(seid)) fail(Errc::not_found, "no card " + seid);
+    auto& s = sh.slots[seid];
     if (!s) s = std::make_shared<CardSlot>();
     return s;
   }
@@ -116,15 +131,17 @@ std::string CardService::create_card(const CardOptions& options) {
   std::string seid = options.seid.empty() ? to_hex(crypto::random_bytes(8)) : options.seid;
   if (!valid_seid(seid)) fail(Errc::invalid_argument, "a SEID is 1-64 characters of [A-Za-z0-9._-]");
   {
-    std::unique_lock lock(impl_->map_mu);
-    if (!impl_->creating.insert(seid).second) fail(Errc::state, "card " + seid + " exists");
+    SlotShard& sh = impl_->shard(seid);
+    std::unique_lock lock(sh.mu);
+    if (!sh.creating.insert(seid).second) fail(Errc::state, "card " + seid + " exists");
   }
   struct Done {
     Impl& impl;
     const std::string& seid;
     ~Done() {
-      std::unique_lock lock(impl.map_mu);
-      impl.creating.erase(seid);
+      SlotShard& sh = impl.shard(seid);
+      std::unique_lock lock(sh.mu);
+      sh.creating.erase(seid);
     }
   } done{*impl_, seid};
   impl_->store.create_card(seid);  // throws Error(state) if it exists
@@ -144,14 +161,14 @@ void CardService::delete_card(const std::string& seid) {
   impl_->store.delete_card(seid);
   s->deleted = true;
   s->card.reset();
-  std::unique_lock lock(impl_->map_mu);
-  impl_->slots.erase(seid);
+  SlotShard& sh = impl_->shard(seid);
+  std::unique_lock lock(sh.mu);
+  sh.slots.erase(seid);
 }
 
 std::vector<std::string> CardService::list_cards() const {
   std::vector<std::string> all = impl_->store.list_cards();
-  std::shared_lock lock(impl_->map_mu);
-  std::erase_if(all, [&](const std::string& s) { return impl_->creating.contains(s); });
+  std::erase_if(all, [&](const std::string& s) { return impl_->being_created(s); });
   return all;
 }
 
@@ -165,9 +182,10 @@ CardInfo CardService::info(const std::string& seid) {
 // card's own copy is asked anyway, so this stays right if per-card ATRs ever come.
 Bytes CardService::atr(const std::string& seid) {
   std::shared_ptr<CardSlot> s;
+  SlotShard& sh = impl_->shard(seid);
   {
-    std::shared_lock lock(impl_->map_mu);
-    if (auto it = impl_->slots.find(seid); it != impl_->slots.end()) s = it->second;
+    std::shared_lock lock(sh.mu);
+    if (auto it = sh.slots.find(seid); it != sh.slots.end()) s = it->second;
   }
   if (s) {
     std::lock_guard lock(s->mu);
@@ -179,10 +197,11 @@ Bytes CardService::atr(const std::string& seid) {
 
 bool CardService::release(const std::string& seid) {
   std::shared_ptr<CardSlot> s;
+  SlotShard& sh = impl_->shard(seid);
   {
-    std::shared_lock lock(impl_->map_mu);
-    auto it = impl_->slots.find(seid);
-    if (it == impl_->slots.end()) return false;
+    std::shared_lock lock(sh.mu);
+    auto it = sh.slots.find(seid);
+    if (it == sh.slots.end()) return false;
     s = it->second;
   }
   std::lock_guard card_lock(s->mu);  // waits for a running command
@@ -192,8 +211,8 @@ bool CardService::release(const std::string& seid) {
   // anyone can load the card again; the map lock is taken only to erase the slot.
   s->card.reset();
   s->retired = true;
-  std::unique_lock lock(impl_->map_mu);
-  if (auto it = impl_->slots.find(seid); it != impl_->slots.end() && it->second == s) impl_->slots.erase(it);
+  std::unique_lock lock(sh.mu);
+  if (auto it = sh.slots.find(seid); it != sh.slots.end() && it->second == s) sh.slots.erase(it);
   return loaded;
 }
 
