@@ -10,8 +10,8 @@ import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import TestFailure, check, main, read_log, run, skip, wait_for  # noqa: E402
-from vpcd_test import VPCD_DRIVER, free_port_pair, pcscd_command  # noqa: E402
+from harness import check, main, read_log, run, skip, wait_for  # noqa: E402
+from vpcd_test import VPCD_DRIVER, free_port_pair, start_private_pcscd, start_sesamed_with_vpcd  # noqa: E402
 
 SELECT_DEMO = "00A4040008F0534553414D4501"
 INFO_HEX = "736573616D652064656D6F206170706C6574207631"  # "sesame demo applet v1"
@@ -41,27 +41,9 @@ def body(tmp, children, sesamed, sesame):
     r = pcsc("list")
     check(r.returncode == 1 and "SCARD_E_NO_SERVICE" in r.stderr, f"no pcscd -> SCARD_E_NO_SERVICE ({r.stderr.strip()})")
 
-    state = os.path.join(tmp, "state")
-    config = os.path.join(tmp, "sesamed.toml")
-    with open(config, "w") as f:
-        f.write('[server]\nlog_level = "debug"\n[demo]\ncreate_cards = true\n')
-    slog = os.path.join(tmp, "sesamed.log")
-    sd = children.start([sesamed, "--config", config, "--state-dir", state, "--vpcd", f"127.0.0.1:{port}"], slog)
+    sd, slog, _ = start_sesamed_with_vpcd(children, sesamed, tmp, port)
 
-    cmd = pcscd_command(pcscd, conf_dir, run_dir)
-    if cmd is None:
-        skip("no unshare(1) to give pcscd a private /run/pcscd")
-    plog = os.path.join(tmp, "pcscd.log")
-    pd = children.start(cmd, plog, env=env)
-    try:
-        wait_for(lambda: os.path.exists(sock) or pd.poll() is not None, 20, "pcscd socket")
-    except TestFailure:
-        pass
-    if pd.poll() is not None:
-        out = read_log(plog)
-        if "mount" in out and ("permission" in out.lower() or "not permitted" in out.lower()):
-            skip(f"cannot give pcscd a private /run/pcscd here (mount namespaces not permitted): {out.strip()[-200:]}")
-        raise TestFailure(f"pcscd exited with {pd.returncode}")
+    start_private_pcscd(children, pcscd, conf_dir, run_dir, sock, env, tmp)
     wait_for(lambda: "connected to vpcd" in read_log(slog) or sd.poll() is not None, 30, "sesamed to connect to vpcd")
     check(sd.poll() is None, "sesamed is connected to vpcd")
 

@@ -51,6 +51,38 @@ def pcscd_command(pcscd, conf_dir, run_dir):
     return [unshare, *flags, "sh", "-c", inner]
 
 
+def start_sesamed_with_vpcd(children, sesamed, tmp, port):
+    """sesamed on a fresh state dir with debug logging, its demo card bridged to vpcd on `port`.
+    Returns (process, log path, state dir)."""
+    state = os.path.join(tmp, "state")
+    config = os.path.join(tmp, "sesamed.toml")
+    with open(config, "w") as f:
+        f.write('[server]\nlog_level = "debug"\n[demo]\ncreate_cards = true\n')
+    slog = os.path.join(tmp, "sesamed.log")
+    sd = children.start([sesamed, "--config", config, "--state-dir", state, "--vpcd", f"127.0.0.1:{port}"], slog)
+    return sd, slog, state
+
+
+def start_private_pcscd(children, pcscd, conf_dir, run_dir, sock, env, tmp):
+    """Starts pcscd with its own reader.conf.d and /run/pcscd and waits for its socket. Skips (77)
+    only where this machine cannot give pcscd a private /run/pcscd; any other exit is a failure."""
+    cmd = pcscd_command(pcscd, conf_dir, run_dir)
+    if cmd is None:
+        skip("no unshare(1) to give pcscd a private /run/pcscd")
+    plog = os.path.join(tmp, "pcscd.log")
+    pd = children.start(cmd, plog, env=env)
+    try:
+        wait_for(lambda: os.path.exists(sock) or pd.poll() is not None, 20, "pcscd socket")
+    except TestFailure:
+        pass
+    if pd.poll() is not None:
+        out = read_log(plog)
+        if "mount" in out and ("permission" in out.lower() or "not permitted" in out.lower()):
+            skip(f"cannot give pcscd a private /run/pcscd here (mount namespaces not permitted): {out.strip()[-200:]}")
+        raise TestFailure(f"pcscd exited with {pd.returncode}")
+    return pd
+
+
 def hexs(data):
     return bytes(data).hex().upper()
 
@@ -82,29 +114,11 @@ def body(tmp, children, sesamed):
     os.environ["PCSCLITE_CSOCK_NAME"] = sock  # for pyscard in this process
 
     # sesamed first: vpcd is not there yet, so it has to retry.
-    state = os.path.join(tmp, "state")
-    config = os.path.join(tmp, "sesamed.toml")
-    with open(config, "w") as f:
-        f.write('[server]\nlog_level = "debug"\n[demo]\ncreate_cards = true\n')
-    slog = os.path.join(tmp, "sesamed.log")
-    sd = children.start([sesamed, "--config", config, "--state-dir", state, "--vpcd", f"127.0.0.1:{port}"], slog)
+    sd, slog, state = start_sesamed_with_vpcd(children, sesamed, tmp, port)
     wait_for(lambda: "not reachable" in read_log(slog) or sd.poll() is not None, 60, "sesamed to try vpcd")
     check(sd.poll() is None, "sesamed waits for vpcd instead of exiting")
 
-    cmd = pcscd_command(pcscd, conf_dir, run_dir)
-    if cmd is None:
-        skip("no unshare(1) to give pcscd a private /run/pcscd")
-    plog = os.path.join(tmp, "pcscd.log")
-    pd = children.start(cmd, plog, env=env)
-    try:
-        wait_for(lambda: os.path.exists(sock) or pd.poll() is not None, 20, "pcscd socket")
-    except TestFailure:
-        pass
-    if pd.poll() is not None:
-        out = read_log(plog)
-        if "mount" in out and ("permission" in out.lower() or "not permitted" in out.lower()):
-            skip(f"cannot give pcscd a private /run/pcscd here (mount namespaces not permitted): {out.strip()[-200:]}")
-        raise TestFailure(f"pcscd exited with {pd.returncode}")
+    pd = start_private_pcscd(children, pcscd, conf_dir, run_dir, sock, env, tmp)
     check(os.path.exists(sock), "private pcscd is up")
 
     wait_for(lambda: "connected to vpcd" in read_log(slog), 30, "sesamed to connect to vpcd")
