@@ -13,33 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "host/racs/racs_codes.h"
+
 namespace sesame::host::racs {
-
-// Result codes (NNN of +NNN, NN of -XNN).
-enum class Command : int {
-  begin = 1,
-  version = 2,
-  list = 4,
-  reset = 5,
-  apdu = 6,
-  shutdown = 7,
-  power_on = 8,
-  echo = 9,
-};
-
-// X of -XNN.
-enum class ErrorClass : int {
-  execution = 0,
-  unknown_command = 1,
-  not_implemented = 2,
-  illegal_command = 3,
-  bad_parameter = 4,
-  syntax = 5,
-  unauthorized = 6,
-  in_use = 7,
-  hardware = 8,
-  system = 9,
-};
 
 struct RacsResult {
   bool ok = true;

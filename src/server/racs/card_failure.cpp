@@ -8,7 +8,7 @@ namespace {
 
 const char* verb(CommandCode cmd) {
   switch (cmd) {
-    case CommandCode::poweron:
+    case CommandCode::power_on:
       return "POWERON";
     case CommandCode::reset:
       return "RESET";

@@ -130,7 +130,7 @@ CommandCode code_of(Verb verb) {
     case Verb::echo:
       return CommandCode::echo;
     case Verb::poweron:
-      return CommandCode::poweron;
+      return CommandCode::power_on;
     case Verb::shutdown:
       return CommandCode::shutdown;
     case Verb::reset:
@@ -149,7 +149,7 @@ ParsedLine parse_line(std::string_view line, std::size_t max_apdu) {
     const auto u = static_cast<unsigned char>(c);
     // Printable ASCII and tab only: nothing a result line could echo may break the framing.
     if ((u < 0x20 && c != '\t') || u > 0x7E)
-      return protocol_error(ErrorClass::illegal, illegal_control_character,
+      return protocol_error(ErrorClass::illegal_command, illegal_control_character,
                             "Invalid character in command line (byte " + std::to_string(u) + ")");
   }
   std::vector<std::string_view> tokens;
@@ -183,9 +183,9 @@ ParsedLine parse_line(std::string_view line, std::size_t max_apdu) {
   switch (cmd.verb) {
     case Verb::begin:
       if (args.size() > 1)
-        return protocol_error(ErrorClass::illegal, begin_syntax, "BEGIN takes at most one name");
+        return protocol_error(ErrorClass::illegal_command, begin_syntax, "BEGIN takes at most one name");
       if (!args.empty()) {
-        if (args[0].size() > max_request_name) return protocol_error(ErrorClass::illegal, 2, "Script name > 64");
+        if (args[0].size() > max_request_name) return protocol_error(ErrorClass::illegal_command, 2, "Script name > 64");
         cmd.word = std::string(args[0]);
       }
       return cmd;

@@ -15,38 +15,16 @@
 #include <string_view>
 #include <variant>
 
+#include "host/racs/racs_codes.h"
 #include "util/bytes.h"
 
 namespace sesame::server::racs {
 
 inline constexpr std::size_t max_request_name = 64;
 
-// The three-digit code of a result line: +0NN (success) or -XNN (error class X, command NN).
-enum class CommandCode : int {
-  none = 0,  // protocol errors that belong to no command
-  begin = 1,
-  version = 2,  // GET-VERSION and SET-VERSION
-  list = 4,
-  reset = 5,
-  apdu = 6,
-  shutdown = 7,
-  poweron = 8,
-  echo = 9,
-};
-
-// Error classes (the X of -XNN), as the draft defines them.
-enum class ErrorClass : int {
-  execution = 0,
-  unknown_command = 1,
-  not_implemented = 2,
-  illegal = 3,
-  bad_parameter = 4,
-  syntax = 5,
-  unauthorized = 6,
-  in_use = 7,
-  hardware = 8,
-  system = 9,
-};
+// The numbers of result lines are the client's (host/racs/racs_codes.h): one table for both sides.
+using CommandCode = host::racs::Command;
+using host::racs::ErrorClass;
 
 struct RacsError {
   ErrorClass cls;

@@ -69,7 +69,7 @@ RacsSession::Output RacsSession::feed(std::string_view bytes) {
     // One more byte than the limit for the CR of a CR LF line end.
     if (pending_.size() + (end - pos) > env_.limits.max_line_length + 1) {
       wipe(pending_);
-      send_error(protocol_error(ErrorClass::illegal, err_line_too_long,
+      send_error(protocol_error(ErrorClass::illegal_command, err_line_too_long,
                                 "Line longer than " + std::to_string(env_.limits.max_line_length) + " bytes"),
                  out);
       break;
@@ -118,7 +118,7 @@ void RacsSession::handle_line(std::string_view line, Output& out) {
     if (request_bytes_ > env_.limits.max_request_bytes || line_index_ + 1 >= env_.limits.max_request_lines) {
       ++line_index_;
       in_request_ = in_request_ || flushing_;
-      send_error(protocol_error(ErrorClass::illegal, err_request_too_large, "Request too large"), out);
+      send_error(protocol_error(ErrorClass::illegal_command, err_request_too_large, "Request too large"), out);
       return;
     }
   }
@@ -146,14 +146,14 @@ void RacsSession::handle_line(std::string_view line, Output& out) {
     if (err && err->closes_session) return send_error(*err, out);
     std::string shown(line.substr(0, 32));
     while (!shown.empty() && (shown.back() == '\r' || shown.back() == ' ')) shown.pop_back();
-    return send_error(protocol_error(ErrorClass::illegal, err_no_begin,
+    return send_error(protocol_error(ErrorClass::illegal_command, err_no_begin,
                                      "Invalid command line (" + shown + "), waiting for BEGIN"),
                       out);
   }
 
   ++line_index_;
   if (err) return send_error(*err, out);
-  if (cmd->verb == Verb::begin) return send_error(protocol_error(ErrorClass::illegal, err_duplicate_begin, "Duplicate BEGIN"), out);
+  if (cmd->verb == Verb::begin) return send_error(protocol_error(ErrorClass::illegal_command, err_duplicate_begin, "Duplicate BEGIN"), out);
   if (cmd->verb == Verb::end) {
     out.text += begin_line(name_);
     for (const auto& r : results_) out.text += r + "\r\n";
@@ -212,14 +212,14 @@ RacsSession::Result RacsSession::list() {
 
 RacsSession::Result RacsSession::poweron(const std::string& seid) {
   if (!visible(seid))
-    return {{}, command_error(ErrorClass::bad_parameter, CommandCode::poweron, "POWERON invalid SEID (" + seid + ")")};
+    return {{}, command_error(ErrorClass::bad_parameter, CommandCode::power_on, "POWERON invalid SEID (" + seid + ")")};
   switch (env_.locks.acquire(seid, id_)) {
     case CardLocks::Result::in_use:
-      return {{}, command_error(ErrorClass::in_use, CommandCode::poweron,
+      return {{}, command_error(ErrorClass::in_use, CommandCode::power_on,
                                 "POWERON error, SEID " + seid + " In Use, SHUTDOWN is required")};
     case CardLocks::Result::already_held:
       if (held_.count(seid))
-        return {prefix(CommandCode::poweron) + "warning SEID " + seid + " was already powered, POWERON has been ignored",
+        return {prefix(CommandCode::power_on) + "warning SEID " + seid + " was already powered, POWERON has been ignored",
                 std::nullopt};
       break;
     case CardLocks::Result::acquired:
@@ -230,11 +230,11 @@ RacsSession::Result RacsSession::poweron(const std::string& seid) {
     const Bytes atr = env_.cards.power_on(seid);
     held_[seid].clear();
     audit("card=" + seid + " poweron");
-    return {prefix(CommandCode::poweron) + "SEID " + seid + " has been powered on, ATR=" + to_hex(atr), std::nullopt};
+    return {prefix(CommandCode::power_on) + "SEID " + seid + " has been powered on, ATR=" + to_hex(atr), std::nullopt};
   } catch (...) {
     held_.erase(seid);
     env_.locks.release(seid, id_);
-    return {{}, failed(CommandCode::poweron, seid)};
+    return {{}, failed(CommandCode::power_on, seid)};
   }
 }
 

@@ -23,7 +23,7 @@ std::string line_of(CommandCode cmd, const std::exception_ptr& e, const std::str
 
 TEST(RacsCardFailure, LeasedByAnotherNodeIsInUse) {
   const auto leased = std::make_exception_ptr(store::CardLeased("c1", "node-b"));
-  EXPECT_EQ(line_of(CommandCode::poweron, leased), "-708 POWERON error, SEID c1 In Use, served by another node");
+  EXPECT_EQ(line_of(CommandCode::power_on, leased), "-708 POWERON error, SEID c1 In Use, served by another node");
   EXPECT_EQ(line_of(CommandCode::apdu, leased), "-706 APDU error, SEID c1 In Use, served by another node");
   EXPECT_EQ(line_of(CommandCode::reset, leased), "-705 RESET error, SEID c1 In Use, served by another node");
   // The node's name stays in the log, not in the answer.
@@ -33,7 +33,7 @@ TEST(RacsCardFailure, LeasedByAnotherNodeIsInUse) {
 TEST(RacsCardFailure, LoadFailuresAreHardwareErrors) {
   for (const Errc c : {Errc::integrity, Errc::state, Errc::io, Errc::crypto}) {
     const auto e = std::make_exception_ptr(Error(c, "store: record 'x' of card 'c1' failed authentication"));
-    EXPECT_EQ(line_of(CommandCode::poweron, e), "-808 POWERON error, SEID c1 hardware error") << errc_name(c);
+    EXPECT_EQ(line_of(CommandCode::power_on, e), "-808 POWERON error, SEID c1 hardware error") << errc_name(c);
     EXPECT_EQ(line_of(CommandCode::reset, e), "-805 RESET error, SEID c1 hardware error") << errc_name(c);
     EXPECT_EQ(line_of(CommandCode::apdu, e), "-806 APDU execution error") << errc_name(c);
   }
@@ -41,7 +41,7 @@ TEST(RacsCardFailure, LoadFailuresAreHardwareErrors) {
 
 TEST(RacsCardFailure, AVanishedCardIsAnInvalidSeid) {
   const auto gone = std::make_exception_ptr(Error(Errc::not_found, "no card c1"));
-  EXPECT_EQ(line_of(CommandCode::poweron, gone), "-408 POWERON invalid SEID (c1)");
+  EXPECT_EQ(line_of(CommandCode::power_on, gone), "-408 POWERON invalid SEID (c1)");
   EXPECT_EQ(line_of(CommandCode::apdu, gone), "-406 APDU invalid SEID");
 }
 
@@ -50,7 +50,7 @@ TEST(RacsCardFailure, EverythingElseIsASystemError) {
                         std::make_exception_ptr(Error(Errc::invalid_argument, "bug")),
                         std::make_exception_ptr(std::runtime_error("bug")), std::make_exception_ptr(42),
                         std::exception_ptr()}) {
-    EXPECT_EQ(line_of(CommandCode::poweron, e), "-908 POWERON error, SEID c1 system error");
+    EXPECT_EQ(line_of(CommandCode::power_on, e), "-908 POWERON error, SEID c1 system error");
     EXPECT_EQ(line_of(CommandCode::apdu, e), "-906 APDU error, SEID c1 system error");
   }
 }
