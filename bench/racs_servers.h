@@ -107,7 +107,9 @@ class RacsServer {
  public:
   // `io_threads` 0: racs.io_threads' default, as sesamed runs it.
   RacsServer(std::size_t cards, const crypto::TlsContext& tls, std::size_t io_threads = 0)
-      : store_(store::open_memory_store(SecureBytes(ByteView(Bytes(32, 0x5A))))), service_(*store_, registry_) {
+      : store_(store::open_memory_store(SecureBytes(ByteView(Bytes(32, 0x5A))))),
+        service_(*store_, registry_),
+        io_(concurrency_hint(io_threads)) {
     for (std::size_t i = 0; i < cards; ++i) {
       service_.create_card({seid_of(i), "bench"});
       service_.install_applet(seid_of(i), applets::demo::kModuleName, from_hex(kDemoAidHex), {});
@@ -153,6 +155,13 @@ class RacsServer {
   card::CardService service_;
   server::racs::AccessPolicy policy_;
   NullAudit audit_;
+  // As sesamed creates it: the thread count as the io_context's concurrency hint.
+  static int concurrency_hint(std::size_t io_threads) {
+    server::racs::RacsConfig c;
+    c.io_threads = io_threads;
+    return static_cast<int>(server::racs::io_thread_count(c));
+  }
+
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
   asio::thread_pool pool_{2};  // sesamed's card pool

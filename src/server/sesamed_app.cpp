@@ -106,7 +106,8 @@ std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::fil
 // inline, so a request costs no thread hop and a durable commit stalls one of those threads only.
 void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSetup* racs_setup) {
   asio::io_context io;
-  asio::io_context racs_io;
+  // The hint lets a single-threaded io_context skip its locks (racs::io_thread_count's comment).
+  asio::io_context racs_io(racs_setup ? static_cast<int>(racs::io_thread_count(racs_setup->config)) : 1);
   asio::thread_pool card_pool(2);
   CardLocks locks;  // one lock per card for every transport: vpcd slots and RACS sessions
   std::vector<std::unique_ptr<VpcdBridge>> bridges;

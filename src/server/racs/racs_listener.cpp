@@ -70,13 +70,18 @@ struct Connection : std::enable_shared_from_this<Connection> {
       : listener(l.shared_from_this()),
         stream(std::move(socket), l.ssl),
         timer(stream.get_executor()),
-        lifetime(stream.get_executor()),
         id(id_) {}
 
   std::shared_ptr<RacsListener::Impl> listener;
   asio::ssl::stream<tcp::socket> stream;
-  asio::steady_timer timer;     // handshake, then idle
-  asio::steady_timer lifetime;  // session lifetime
+  // One timer per connection for every deadline: the handshake timeout, then whichever comes first
+  // of the idle timeout and the end of the session's lifetime. A request only stamps
+  // `last_activity`; the timer is re-armed when it fires early, so the hot path touches no timer
+  // queue (re-arming per request cost two handler runs and a reactor lock per APDU).
+  asio::steady_timer timer;
+  std::chrono::steady_clock::time_point last_activity;
+  std::chrono::steady_clock::time_point lifetime_end;
+  bool established = false;  // the handshake is done and the user known
   SessionId id;
   std::string peer;
   std::unique_ptr<RacsSession> session;
@@ -93,16 +98,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
     peer = ec ? std::string("unknown") : ep.address().to_string() + ":" + std::to_string(ep.port());
     stream.lowest_layer().set_option(tcp::no_delay(true), ec);  // one small record per response
     timer.expires_after(listener->config.handshake_timeout);
-    timer.async_wait([self = shared_from_this()](const asio::error_code& e) {
-      if (!e) self->finish("handshake timeout", false);
-    });
+    wait_deadline();
     stream.async_handshake(asio::ssl::stream_base::server,
                            [self = shared_from_this()](const asio::error_code& e) { self->on_handshake(e); });
   }
 
   void on_handshake(const asio::error_code& ec) {
     if (finished) return;
-    timer.cancel();
     if (ec) {
       const std::string why = crypto::tls_verify_error(stream.native_handle());
       listener->audit.write("peer=" + peer + " handshake-failed reason=\"" + ec.message() +
@@ -125,22 +127,46 @@ struct Connection : std::enable_shared_from_this<Connection> {
     session = std::make_unique<RacsSession>(listener->env, id, *cn, peer);
     listener->audit.write("session=" + std::to_string(id) + " user=" + *cn + " start peer=" + peer +
                           " tls=\"" + crypto::tls_session_summary(stream.native_handle()) + "\"");
-    lifetime.expires_after(listener->config.session_lifetime);
-    lifetime.async_wait([self = shared_from_this()](const asio::error_code& e) {
-      if (!e) self->finish("session lifetime over", true);
-    });
+    established = true;
+    last_activity = std::chrono::steady_clock::now();
+    lifetime_end = last_activity + listener->config.session_lifetime;
+    timer.expires_at(next_deadline());  // the pending handshake wait ends with operation_aborted
+    wait_deadline();
     read();
+  }
+
+  std::chrono::steady_clock::time_point next_deadline() const {
+    return std::min(last_activity + listener->config.idle_timeout, lifetime_end);
+  }
+
+  void wait_deadline() {
+    timer.async_wait([self = shared_from_this()](const asio::error_code& e) {
+      if (!e) self->on_deadline();
+    });
+  }
+
+  // Idle means no request read and no response written for racs.idle_timeout: a client that stops
+  // reading its responses is as idle as one that stops writing.
+  void on_deadline() {
+    if (finished) return;
+    if (!established) {
+      listener->audit.write("peer=" + peer + " refused reason=\"handshake timeout\"");
+      spdlog::info("racs: {} did not finish the TLS handshake within racs.handshake_timeout; closing (handshake timeout)",
+                   peer);
+      return finish("handshake timeout", false);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= lifetime_end) return finish("session lifetime over", true);
+    if (now >= last_activity + listener->config.idle_timeout) return finish("idle timeout", true);
+    timer.expires_at(next_deadline());
+    wait_deadline();
   }
 
   void read() {
     if (finished) return;
-    timer.expires_after(listener->config.idle_timeout);
-    timer.async_wait([self = shared_from_this()](const asio::error_code& e) {
-      if (!e) self->finish("idle timeout", true);
-    });
     stream.async_read_some(asio::buffer(buf), [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
       if (self->finished) return;
-      self->timer.cancel();
+      self->last_activity = std::chrono::steady_clock::now();
       if (ec) return self->finish(ec == asio::error::eof || ec == asio::ssl::error::stream_truncated
                                       ? "closed by client"
                                       : "read error: " + ec.message(),
@@ -181,6 +207,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
                       [self = shared_from_this(), next = std::move(next)](const asio::error_code& ec, std::size_t) {
                         if (self->finished) return;
                         if (ec) return self->finish("write error: " + ec.message(), false);
+                        self->last_activity = std::chrono::steady_clock::now();
                         next();
                       });
   }
@@ -191,7 +218,6 @@ struct Connection : std::enable_shared_from_this<Connection> {
     finished = true;
     end_reason = reason;
     timer.cancel();
-    lifetime.cancel();
     if (polite) {
       asio::error_code ignored;
       stream.lowest_layer().cancel(ignored);  // a pending read ends first (its handler sees finished)
@@ -226,7 +252,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
 };
 
 void RacsListener::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](const asio::error_code& ec, tcp::socket s) {
+  // With several I/O threads each connection gets a strand; with one, the strand would only add a
+  // lock and a queue per handler (the io_context is then created with concurrency hint 1).
+  const asio::any_io_executor ex =
+      io_thread_count(config) == 1 ? asio::any_io_executor(io.get_executor()) : asio::any_io_executor(asio::make_strand(io));
+  acceptor.async_accept(ex, [self = shared_from_this()](const asio::error_code& ec, tcp::socket s) {
     if (self->stopped) return;
     if (ec) {
       spdlog::warn("racs: accept failed: {}", ec.message());
