@@ -68,7 +68,7 @@ def body(tmp, children, sesamed, sesame):
     state = os.path.join(tmp, "state")
     config = os.path.join(tmp, "sesamed.toml")
     with open(config, "w") as f:
-        f.write(f'[server]\nlog_level = "debug"\n[demo]\ncreate_cards = true\n'
+        f.write(f'[server]\nlog_level = "debug"\nlisten_address = "0.0.0.0"\n[demo]\ncreate_cards = true\n'
                 f'[racs]\nenabled = true\nport = {port}\n[racs.users]\nadmin = "all"\n')
     log = os.path.join(tmp, "sesamed.log")
     sd = children.start([sesamed, "--config", config, "--state-dir", state], log)
@@ -131,6 +131,14 @@ def body(tmp, children, sesamed, sesame):
             "-out", other_ca, "-days", "2", "-subj", "/CN=another CA")
     r = racs("list", "--url", url, *creds, "--ca", other_ca)
     check(r.returncode == 1 and "TLS handshake failed" in r.stderr, f"a wrong CA is refused ({r.stderr.strip()})")
+
+    # --- The right CA, but the server's certificate names another host: sesamed listens on every
+    # address here and its development certificate names localhost, 127.0.0.1 and ::1 only.
+    r = racs("list", "--url", f"racs://127.0.0.2:{port}", *by_ca)
+    check(r.returncode == 1 and "TLS handshake failed" in r.stderr and "demo" not in r.stdout,
+          f"a server certificate for another host name is refused ({r.stderr.strip()})")
+    r = racs("list", "--url", f"racs://127.0.0.1:{port}", *by_ca)
+    check(r.returncode == 0 and r.stdout.split() == ["demo"], f"the address the certificate names is accepted ({r.stderr.strip()})")
 
     # --- A certificate from the right CA for a user sesamed does not know: -600.
     key = os.path.join(tmp, "mallory.key")
