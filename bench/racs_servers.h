@@ -32,6 +32,7 @@
 #include "server/racs/access_policy.h"
 #include "server/racs/racs_audit.h"
 #include "server/racs/racs_config.h"
+#include "server/racs/io_loops.h"
 #include "server/racs/racs_listener.h"
 #include "store/memory_store.h"
 #include "util/hex.h"
@@ -109,7 +110,7 @@ class RacsServer {
   RacsServer(std::size_t cards, const crypto::TlsContext& tls, std::size_t io_threads = 0)
       : store_(store::open_memory_store(SecureBytes(ByteView(Bytes(32, 0x5A))))),
         service_(*store_, registry_),
-        io_(concurrency_hint(io_threads)) {
+        loops_(thread_count(io_threads)) {
     for (std::size_t i = 0; i < cards; ++i) {
       service_.create_card({seid_of(i), "bench"});
       service_.install_applet(seid_of(i), applets::demo::kModuleName, from_hex(kDemoAidHex), {});
@@ -120,20 +121,19 @@ class RacsServer {
     config.port = 0;
     config.idle_timeout = std::chrono::seconds(3600);  // benchmark groups leave sessions idle for a while
     config.io_threads = io_threads;
-    listener_ = std::make_unique<server::racs::RacsListener>(io_, pool_, service_, config, tls, policy_, audit_,
+    listener_ = std::make_unique<server::racs::RacsListener>(loops_, pool_, service_, config, tls, policy_, audit_,
                                                              "127.0.0.1");
     listener_->start();
-    const std::size_t n = server::racs::io_thread_count(config);
-    for (std::size_t i = 0; i < n; ++i) io_threads_.emplace_back([this] { io_.run(); });
+    loops_.run_threads();
+    handles_ = loops_.native_handles();
   }
   ~RacsServer() {
     // As sesamed stops: end every session, let card work finish, then what it posted back.
     listener_->stop();
-    guard_.reset();
-    for (auto& t : io_threads_) t.join();
+    loops_.release();
+    loops_.join_threads();
     pool_.join();
-    io_.restart();
-    io_.run();
+    loops_.drain();
     listener_.reset();
   }
   RacsServer(const RacsServer&) = delete;
@@ -144,29 +144,27 @@ class RacsServer {
   // CPU seconds used by the I/O thread(s) (TLS, socket calls and the card work run inline).
   double io_cpu_seconds() {
     double s = 0;
-    for (auto& t : io_threads_) s += thread_cpu_seconds(t.native_handle());
+    for (auto h : handles_) s += thread_cpu_seconds(h);
     return s;
   }
-  int io_thread_count() const { return static_cast<int>(io_threads_.size()); }
+  int io_thread_count() const { return static_cast<int>(handles_.size()); }
 
  private:
+  static std::size_t thread_count(std::size_t io_threads) {
+    server::racs::RacsConfig c;
+    c.io_threads = io_threads;
+    return server::racs::io_thread_count(c);
+  }
+
   std::unique_ptr<store::Store> store_;
   card::AppletRegistry registry_ = applets::builtin_registry();
   card::CardService service_;
   server::racs::AccessPolicy policy_;
   NullAudit audit_;
-  // As sesamed creates it: the thread count as the io_context's concurrency hint.
-  static int concurrency_hint(std::size_t io_threads) {
-    server::racs::RacsConfig c;
-    c.io_threads = io_threads;
-    return static_cast<int>(server::racs::io_thread_count(c));
-  }
-
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
+  server::racs::IoLoops loops_;
   asio::thread_pool pool_{2};  // sesamed's card pool
   std::unique_ptr<server::racs::RacsListener> listener_;
-  std::vector<std::thread> io_threads_;
+  std::vector<std::thread::native_handle_type> handles_;
 };
 
 // The floor: TLS with the listener's context and the same framing (a request is lines up to a line

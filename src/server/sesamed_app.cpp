@@ -21,6 +21,7 @@
 #include "server/shutdown_signals.h"
 #include "server/racs/access_tables.h"
 #include "server/racs/racs_audit.h"
+#include "server/racs/io_loops.h"
 #include "server/racs/racs_listener.h"
 #include "server/vpcd_bridge.h"
 #include "util/error.h"
@@ -101,13 +102,12 @@ std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::fil
 }
 
 // Runs the event loops until SIGINT/SIGTERM. Everything it made is torn down before it returns.
-// The vpcd bridges and the signals run on `io`, one thread (they have no strands); RACS runs on an
-// io_context of its own with racs.io_threads threads, each session on a strand doing its card work
-// inline, so a request costs no thread hop and a durable commit stalls one of those threads only.
+// The vpcd bridges and the signals run on `io`, one thread (they have no strands); RACS runs on
+// racs.io_threads loops of its own (an io_context and a thread each), each session doing its card
+// work inline on its loop, so a request costs no thread hop and a durable commit stalls one loop only.
 void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSetup* racs_setup) {
   asio::io_context io;
-  // The hint lets a single-threaded io_context skip its locks (racs::io_thread_count's comment).
-  asio::io_context racs_io(racs_setup ? static_cast<int>(racs::io_thread_count(racs_setup->config)) : 1);
+  racs::IoLoops racs_loops(racs_setup ? racs::io_thread_count(racs_setup->config) : 1);
   asio::thread_pool card_pool(2);
   CardLocks locks;  // one lock per card for every transport: vpcd slots and RACS sessions
   std::vector<std::unique_ptr<VpcdBridge>> bridges;
@@ -116,7 +116,7 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
         std::make_unique<VpcdBridge>(io, card_pool, cards, locks, slots[i], "vpcd slot " + std::to_string(i)));
   std::unique_ptr<racs::RacsListener> racs_listener;
   if (racs_setup)
-    racs_listener = std::make_unique<racs::RacsListener>(racs_io, card_pool, cards, racs_setup->config,
+    racs_listener = std::make_unique<racs::RacsListener>(racs_loops, card_pool, cards, racs_setup->config,
                                                          racs_setup->tls, racs_setup->policy, *racs_setup->audit,
                                                          racs_setup->listen_address, &locks);
 
@@ -124,27 +124,13 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
     spdlog::info("{} received, stopping (send it again to exit at once)", signo == SIGINT ? "SIGINT" : "SIGTERM");
     for (auto& b : bridges) b->stop();
     if (racs_listener) racs_listener->stop();
+    racs_loops.release();
   });
   for (auto& b : bridges) b->start();
-  std::vector<std::thread> racs_threads;
-  std::mutex failure_mutex;
-  std::exception_ptr racs_failure;  // what ended a RACS thread, rethrown once everything stopped
   if (racs_listener) {
     racs_listener->start();
-    const std::size_t n = racs::io_thread_count(racs_setup->config);
-    for (std::size_t i = 0; i < n; ++i)
-      racs_threads.emplace_back([&] {
-        try {
-          racs_io.run();
-        } catch (...) {
-          {
-            std::lock_guard lock(failure_mutex);
-            if (!racs_failure) racs_failure = std::current_exception();
-          }
-          racs_io.stop();
-          io.stop();
-        }
-      });
+    const std::size_t n = racs_loops.size();
+    racs_loops.run_threads([&io] { io.stop(); });  // a failing RACS thread stops sesamed
     spdlog::info("RACS listening on {}:{} (TLS, client certificate required, {} I/O thread{}); try: {}",
                  racs_setup->listen_address, racs_listener->port(), n, n == 1 ? "" : "s", racs_setup->hint);
   }
@@ -156,11 +142,11 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
   io.run();
   // The RACS threads return once every session has ended; card work still in flight finishes, and
   // its completions (a session's end, a vpcd answer) find the listeners stopped.
-  for (auto& t : racs_threads) t.join();
+  racs_loops.release();  // also when io.run() ended for a failure rather than a signal
+  racs_loops.join_threads();
   card_pool.join();
-  if (racs_failure) std::rethrow_exception(racs_failure);
-  racs_io.restart();
-  racs_io.run();
+  if (const auto failure = racs_loops.failure()) std::rethrow_exception(failure);
+  racs_loops.drain();
   io.restart();
   io.run();
   racs_listener.reset();

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "crypto/tls_context.h"
+#include "server/racs/io_loops.h"
 #include "server/racs/racs_session.h"
 #include "util/error.h"
 #include "util/secure_buffer.h"
@@ -27,23 +28,24 @@ constexpr std::size_t read_buffer_size = 4096;
 struct Connection;
 
 struct RacsListener::Impl : std::enable_shared_from_this<RacsListener::Impl> {
-  Impl(asio::io_context& io_, asio::thread_pool& pool_, card::CardService& cards, const RacsConfig& cfg,
+  Impl(IoLoops& loops_, asio::thread_pool& pool_, card::CardService& cards, const RacsConfig& cfg,
        const crypto::TlsContext& tls, const AccessPolicy& policy, AuditLog& audit_, std::string address_,
        CardLocks* shared_locks)
       : own_locks(shared_locks ? nullptr : std::make_unique<CardLocks>()),
         locks(shared_locks ? *shared_locks : *own_locks),
-        io(io_),
+        loops(loops_),
         pool(pool_),
         config(cfg),
         ssl(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())),
-        acceptor(asio::make_strand(io_)),
+        acceptor(asio::make_strand(loops_.loop(0))),
         env{cards, policy, locks, audit_, cfg.limits},
         audit(audit_),
         address(std::move(address_)) {}
 
   std::unique_ptr<CardLocks> own_locks;  // when the listener was given none to share
   CardLocks& locks;
-  asio::io_context& io;
+  IoLoops& loops;
+  std::size_t next_loop = 0;  // round-robin; touched only on the acceptor's strand
   asio::thread_pool& pool;
   RacsConfig config;
   asio::ssl::context ssl;
@@ -252,16 +254,14 @@ struct Connection : std::enable_shared_from_this<Connection> {
 };
 
 void RacsListener::Impl::accept() {
-  // With several I/O threads each connection gets a strand; with one, the strand would only add a
-  // lock and a queue per handler (the io_context is then created with concurrency hint 1).
-  const asio::any_io_executor ex =
-      io_thread_count(config) == 1 ? asio::any_io_executor(io.get_executor()) : asio::any_io_executor(asio::make_strand(io));
-  acceptor.async_accept(ex, [self = shared_from_this()](const asio::error_code& ec, tcp::socket s) {
+  // The new connection lives on one loop (one thread) for its whole life: no strand needed.
+  asio::io_context& loop = loops.loop(next_loop++ % loops.size());
+  acceptor.async_accept(loop, [self = shared_from_this()](const asio::error_code& ec, tcp::socket s) {
     if (self->stopped) return;
     if (ec) {
       spdlog::warn("racs: accept failed: {}", ec.message());
       if (ec == asio::error::no_descriptors) {  // out of file descriptors: back off instead of spinning
-        auto t = std::make_shared<asio::steady_timer>(self->io, 100ms);
+        auto t = std::make_shared<asio::steady_timer>(self->acceptor.get_executor(), 100ms);
         t->async_wait([self, t](const asio::error_code&) {
           if (!self->stopped) self->accept();
         });
@@ -280,16 +280,16 @@ void RacsListener::Impl::accept() {
     auto c = std::make_shared<Connection>(*self, std::move(s), self->locks.new_holder());
     self->connections.insert(c);
     self->count = self->connections.size();
-    // The connection's handlers run on its own strand; the listener's set only on the acceptor's.
+    // The connection's handlers run on its loop; the listener's set only on the acceptor's strand.
     asio::post(c->stream.get_executor(), [c] { c->start(); });
     self->accept();
   });
 }
 
-RacsListener::RacsListener(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
+RacsListener::RacsListener(IoLoops& loops, asio::thread_pool& card_pool, card::CardService& cards,
                            const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
                            AuditLog& audit, std::string listen_address, CardLocks* locks)
-    : impl_(std::make_shared<Impl>(io, card_pool, cards, config, tls, policy, audit, std::move(listen_address),
+    : impl_(std::make_shared<Impl>(loops, card_pool, cards, config, tls, policy, audit, std::move(listen_address),
                                    locks)) {
   if (!tls.is_server()) fail(Errc::invalid_argument, "racs: the listener needs a server TLS context");
 }

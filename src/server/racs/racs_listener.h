@@ -1,8 +1,9 @@
 // sesamed's RACS listener: TLS (1.2/1.3, mandatory client certificate) on listen_address:port,
 // one RacsSession per connection, with the limits of [racs]: maximum sessions, handshake timeout,
-// idle timeout and session lifetime. Each connection's handlers, its session work (CardService calls)
-// included, run on a strand of the io_context, which sesamed runs on racs.io_threads threads; only
-// powering off a closed session's cards goes to the card pool.
+// idle timeout and session lifetime. Connections are spread round-robin over the IoLoops (one
+// io_context and thread each, racs.io_threads of them); each connection's handlers, its session work
+// (CardService calls) included, run on its loop's one thread; only powering off a closed session's
+// cards goes to the card pool.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,6 @@
 #include "server/racs/racs_config.h"
 
 namespace asio {
-class io_context;
 class thread_pool;
 }  // namespace asio
 
@@ -31,6 +31,7 @@ namespace sesame::server::racs {
 
 class AccessPolicy;
 class AuditLog;
+class IoLoops;
 
 class RacsListener {
  public:
@@ -38,7 +39,8 @@ class RacsListener {
   // outlive the listener. config.port 0 picks a free port (tests), see port(). `locks`: the card
   // locks shared with sesamed's other transports (the vpcd slots), outliving the listener; null
   // gives the listener locks of its own.
-  RacsListener(asio::io_context& io, asio::thread_pool& card_pool, card::CardService& cards,
+  // The listener accepts on loops.loop(0); `loops` must outlive it.
+  RacsListener(IoLoops& loops, asio::thread_pool& card_pool, card::CardService& cards,
                const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
                AuditLog& audit, std::string listen_address, CardLocks* locks = nullptr);
   ~RacsListener();
@@ -48,7 +50,7 @@ class RacsListener {
   // Binds and listens. Error(Errc::io) if the address cannot be bound.
   void start();
   // Stops accepting and ends every session (their cards are powered off on the card pool).
-  // Asynchronous: the io_context's run() returns once all of it is done.
+  // Asynchronous: the loops' run() returns once all of it is done and IoLoops::release() was called.
   void stop();
 
   std::uint16_t port() const;
