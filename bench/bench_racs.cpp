@@ -1,6 +1,6 @@
 // RACS round trips over loopback TLS 1.3 with mutual authentication: sesamed's real RACS listener
 // (as sesamed runs it: racs.io_threads I/O threads, one per hardware thread by default, each
-// session's card work inline on its strand) serving demo cards on the
+// session's card work inline on the one thread of its loop) serving demo cards on the
 // memory store, against the floor, a plain TLS server with the same framing and the same response
 // bytes answering on its I/O thread. 1, 64 and 1024 persistent sessions, one card per session,
 // multiplexed on the client thread(s) (bench/racs_load.h); each iteration is a fixed wall-clock
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
       "flight. `racs_read_binary`: sesamed's RacsListener as sesamed runs it (" +
       std::to_string(racs.io_thread_count()) +
       " I/O thread(s), racs.io_threads' default of one per hardware thread; each request is parsed and sent "
-      "to the card inline on its session's strand) serving " +
+      "to the card inline on its session's loop, one io_context and thread per racs.io_threads) serving " +
       std::to_string(kMaxSessions) +
       " demo cards on the memory store, one card per session (taken and SELECTed once when the session "
       "opened). Baseline `baseline_tls_echo` (the floor): a TLS server on one I/O thread with the same TLS "

@@ -2,9 +2,9 @@
 // cards on the memory store, and the floor it is measured against, a plain TLS server with the same
 // framing that answers every request with a fixed response. Both use the same server TlsContext
 // (the development PKI: ECDSA P-256, mandatory client certificate). The RACS listener runs as
-// sesamed runs it: an io_context of its own on racs.io_threads threads (default: one per hardware
-// thread), card work inline on each session's strand, sesamed's card pool of 2 threads for ending
-// sessions. The echo server has one I/O thread.
+// sesamed runs it: racs.io_threads event loops (default: one per hardware thread), each an
+// io_context with its own thread, card work inline on each session's loop, sesamed's card pool of 2
+// threads for ending sessions. The echo server has one I/O thread.
 // Bench code only (bench/racs_load.h has the client side).
 #pragma once
 
