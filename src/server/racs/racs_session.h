@@ -2,8 +2,9 @@
 // error responses, the commands, card locking and the APDU firewall. No sockets: the listener
 // feeds it the bytes it reads and sends what it returns, so tests and the fuzzer drive it directly.
 //
-// Not thread-safe: the listener calls one session from one task at a time. CardService calls may
-// wait for a durable commit, so the listener runs feed() off its I/O thread.
+// Not thread-safe: the listener calls one session from its connection's one thread. feed() runs the
+// card work inline (CardService calls may wait for a durable commit, holding that thread only).
+// The caller wipes the bytes it fed: a complete line is parsed in place, not copied.
 #pragma once
 
 #include <map>
