@@ -18,6 +18,7 @@
 #include "applets/builtin.h"
 #include "applets/demo/demo_applet.h"
 #include "bench_env.h"
+#include "demo_fixture.h"
 #include "card/applet_registry.h"
 #include "card/card_service.h"
 #include "crypto/random.h"
@@ -30,9 +31,6 @@ namespace {
 using namespace sesame;
 
 constexpr int kManyCards = 64;
-const Bytes kDemoAid = from_hex("F0534553414D4501");
-const Bytes kSelect = from_hex("00A4040008F0534553414D450100");
-const Bytes kIncrement = from_hex("8010000004");  // demo applet: increment the counter, return it
 
 // ---- raw SQLite, the baseline -------------------------------------------------------------------
 
@@ -93,26 +91,18 @@ class RawDb {
 
 // ---- sesame: a card service on the SQLite store -------------------------------------------------
 
+// What open_sqlite_store() builds, with the backend kept to look at the rows it holds.
 struct Hosted {
   std::shared_ptr<store::SqliteBackend> backend;
   std::unique_ptr<store::Store> store;
-  card::AppletRegistry registry = applets::builtin_registry();
-  std::unique_ptr<card::CardService> service;
-  std::vector<std::string> seids;
+  std::unique_ptr<bench::DemoCards> cards;
   std::size_t counter_row_size = 0, manifest_row_size = 0;  // as written by one 80 10
 
-  Hosted(const std::string& path, int cards, store::SqliteOptions options = {}) {
-    // What open_sqlite_store() builds, with the backend kept to look at the rows it holds.
+  Hosted(const std::string& path, int n, store::SqliteOptions options = {}) {
     backend = std::make_shared<store::SqliteBackend>(path, options);
     store = store::open_sealed_store(backend, crypto::random_secret(32));
-    service = std::make_unique<card::CardService>(*store, registry);
-    for (int i = 0; i < cards; ++i) {
-      seids.push_back(service->create_card({"card-" + std::to_string(i), "bench"}));
-      service->install_applet(seids.back(), applets::demo::kModuleName, kDemoAid, {});
-      check(service->transmit(seids.back(), kSelect));
-      check(service->transmit(seids.back(), kIncrement));
-    }
-    for (const auto& [key, row] : backend->load_records(seids[0])) {
+    cards = std::make_unique<bench::DemoCards>(*store, n, "card-");
+    for (const auto& [key, row] : backend->load_records(cards->seids()[0])) {
       if (key.size() >= 7 && key.compare(key.size() - 7, 7, "counter") == 0)
         counter_row_size = row.blob.size();
       if (!key.empty() && key[0] == '\0') manifest_row_size = row.blob.size();
@@ -120,25 +110,9 @@ struct Hosted {
     if (!counter_row_size || !manifest_row_size)
       throw std::runtime_error("counter or manifest row not found");
   }
-
-  static void check(const Bytes& r) {
-    if (r.size() < 2 || r[r.size() - 2] != 0x90 || r.back() != 0x00)
-      throw std::runtime_error("unexpected response " + to_hex(r));
-  }
 };
 
-// Each benchmark thread drives its own card with 80 10; every APDU is one durable commit.
-void apdu_counter(benchmark::State& state, Hosted* h) {
-  const std::string& seid = h->seids.at(static_cast<std::size_t>(state.thread_index()));
-  for (auto _ : state) {
-    Bytes r = h->service->transmit(seid, kIncrement);
-    if (r.size() != 6 || r[4] != 0x90) {
-      state.SkipWithError(("80 10 returned " + to_hex(r)).c_str());
-      break;
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-}
+void apdu_counter(benchmark::State& state, Hosted* h) { h->cards->run_counter(state); }
 
 // The store alone on the same database: the sealed store's CardStore::commit of the 4-byte record
 // (on a card of its own with that one record), and the SQLite backend's commit of one unsealed row

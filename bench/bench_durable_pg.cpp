@@ -20,6 +20,7 @@
 #include "applets/builtin.h"
 #include "applets/demo/demo_applet.h"
 #include "bench_env.h"
+#include "demo_fixture.h"
 #include "card/applet_registry.h"
 #include "card/card_service.h"
 #include "crypto/random.h"
@@ -32,44 +33,14 @@ namespace {
 using namespace sesame;
 
 constexpr int kManyCards = 64;
-const Bytes kDemoAid = from_hex("F0534553414D4501");
-const Bytes kSelect = from_hex("00A4040008F0534553414D450100");
-const Bytes kIncrement = from_hex("8010000004");
-
 // A card service with `cards` demo cards on `store`, each selected and counted once.
 struct Hosted {
   std::unique_ptr<store::Store> store;
-  card::AppletRegistry registry = applets::builtin_registry();
-  std::unique_ptr<card::CardService> service;
-  std::vector<std::string> seids;
-
-  Hosted(std::unique_ptr<store::Store> s, int cards, const std::string& prefix) : store(std::move(s)) {
-    service = std::make_unique<card::CardService>(*store, registry);
-    for (int i = 0; i < cards; ++i) {
-      seids.push_back(service->create_card({prefix + std::to_string(i), "bench"}));
-      service->install_applet(seids.back(), applets::demo::kModuleName, kDemoAid, {});
-      check(service->transmit(seids.back(), kSelect));
-      check(service->transmit(seids.back(), kIncrement));
-    }
-  }
-  static void check(const Bytes& r) {
-    if (r.size() < 2 || r[r.size() - 2] != 0x90 || r.back() != 0x00)
-      throw std::runtime_error("unexpected response " + to_hex(r));
-  }
+  bench::DemoCards cards;
+  Hosted(std::unique_ptr<store::Store> s, int n, const std::string& prefix) : store(std::move(s)), cards(*store, n, prefix) {}
 };
 
-// Each benchmark thread drives its own card with 80 10; every APDU is one durable commit.
-void apdu_counter(benchmark::State& state, Hosted* h) {
-  const std::string& seid = h->seids.at(static_cast<std::size_t>(state.thread_index()));
-  for (auto _ : state) {
-    Bytes r = h->service->transmit(seid, kIncrement);
-    if (r.size() != 6 || r[4] != 0x90) {
-      state.SkipWithError(("80 10 returned " + to_hex(r)).c_str());
-      break;
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-}
+void apdu_counter(benchmark::State& state, Hosted* h) { h->cards.run_counter(state); }
 
 void skipped(benchmark::State& state, const std::string* why) {
   for (auto _ : state) state.SkipWithError(why->c_str());
