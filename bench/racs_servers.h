@@ -121,7 +121,7 @@ class RacsServer {
     config.port = 0;
     config.idle_timeout = std::chrono::seconds(3600);  // benchmark groups leave sessions idle for a while
     config.io_threads = io_threads;
-    listener_ = std::make_unique<server::racs::RacsListener>(loops_, pool_, service_, config, tls, policy_, audit_,
+    listener_ = std::make_unique<server::racs::RacsListener>(loops_, pool_, service_, config, tls, policy_source_, audit_,
                                                              "127.0.0.1");
     listener_->start();
     loops_.run_threads();
@@ -160,6 +160,7 @@ class RacsServer {
   card::AppletRegistry registry_ = applets::builtin_registry();
   card::CardService service_;
   server::racs::AccessPolicy policy_;
+  server::racs::PolicySource policy_source_ = server::racs::PolicySource::borrowing(policy_);
   NullAudit audit_;
   server::racs::IoLoops loops_;
   asio::thread_pool pool_{2};  // sesamed's card pool

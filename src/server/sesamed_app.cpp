@@ -7,6 +7,7 @@
 #include <asio.hpp>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -68,10 +69,25 @@ struct RacsSetup {
   racs::RacsConfig config;
   std::string listen_address;
   crypto::TlsContext tls;
-  racs::AccessPolicy policy;
+  std::unique_ptr<racs::PolicySource> policy;
   std::unique_ptr<racs::AuditLog> audit;
   std::string hint;  // how to connect, logged once listening
+  std::filesystem::path state_dir;  // to reload the access tables
 };
+
+// SIGHUP: read the access tables again ([racs.users] as loaded from the config at start, users.txt
+// and the <SEID>.txt of every card that exists now). A table with an error changes nothing.
+void reload_access_tables(RacsSetup& setup, card::CardService& cards) {
+  try {
+    racs::AccessPolicy fresh = racs::build_access_policy(setup.config, setup.state_dir, cards.list_cards());
+    const std::size_t users = fresh.user_count();
+    setup.policy->replace(std::move(fresh));
+    spdlog::info("racs: access tables reloaded ({} users); sessions apply them from their next request", users);
+    setup.audit->write("access tables reloaded users=" + std::to_string(users));
+  } catch (const std::exception& e) {
+    spdlog::error("racs: access tables not reloaded, the previous ones stay in force: {}", e.what());
+  }
+}
 
 std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::filesystem::path& state,
                                       const DevPki& pki, card::CardService& cards) {
@@ -97,8 +113,13 @@ std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::fil
                                                                           : config.listen_address;
   std::string hint = "openssl s_client -connect " + host + ":" + std::to_string(rc.port) + " -cert " +
                      pki.admin_cert.string() + " -key " + pki.admin_key.string() + " -CAfile " + pki.ca_cert.string();
-  return RacsSetup{rc, config.listen_address, crypto::TlsContext::make_server(tc), std::move(policy), std::move(audit),
-                   std::move(hint)};
+  return RacsSetup{rc,
+                   config.listen_address,
+                   crypto::TlsContext::make_server(tc),
+                   std::make_unique<racs::PolicySource>(std::move(policy)),
+                   std::move(audit),
+                   std::move(hint),
+                   state};
 }
 
 // Runs the event loops until SIGINT/SIGTERM. Everything it made is torn down before it returns.
@@ -117,14 +138,28 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
   std::unique_ptr<racs::RacsListener> racs_listener;
   if (racs_setup)
     racs_listener = std::make_unique<racs::RacsListener>(racs_loops, card_pool, cards, racs_setup->config,
-                                                         racs_setup->tls, racs_setup->policy, *racs_setup->audit,
+                                                         racs_setup->tls, *racs_setup->policy, *racs_setup->audit,
                                                          racs_setup->listen_address, &locks);
 
+  asio::signal_set hangup(io);
+  std::function<void()> wait_hangup = [&] {
+    hangup.async_wait([&](const asio::error_code& ec, int) {
+      if (ec) return;
+      reload_access_tables(*racs_setup, cards);
+      wait_hangup();
+    });
+  };
+  if (racs_setup) {
+    hangup.add(SIGHUP);
+    wait_hangup();
+  }
   ShutdownSignals signals(io, [&](int signo) {
     spdlog::info("{} received, stopping (send it again to exit at once)", signo == SIGINT ? "SIGINT" : "SIGTERM");
     for (auto& b : bridges) b->stop();
     if (racs_listener) racs_listener->stop();
     racs_loops.release();
+    asio::error_code ignored;
+    hangup.cancel(ignored);  // so io.run() can return
   });
   for (auto& b : bridges) b->start();
   if (racs_listener) {

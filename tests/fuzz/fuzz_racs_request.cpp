@@ -27,7 +27,8 @@ struct World {
   AccessPolicy policy;
   CardLocks locks;
   MemoryAudit audit;
-  SessionEnv env{cards, policy, locks, audit, RacsLimits{}};
+  PolicySource policy_source = PolicySource::borrowing(policy);
+  SessionEnv env{cards, policy_source, locks, audit, RacsLimits{}};
   World() {
     server::create_demo_cards(cards);
     policy.allow_all_seids("fuzz");

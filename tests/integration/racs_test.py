@@ -283,6 +283,25 @@ audit_log = "audit.log"
         check(f"handshake-failed reason=" in audit and why in audit, f"audit: handshake refused for {why}")
     check((os.stat(audit_path).st_mode & 0o777) == 0o600, "the audit log is 0600")
 
+    # SIGHUP reloads the tables: a broken users.txt changes nothing, a fixed one takes effect.
+    import signal
+    users_txt = os.path.join(acl, "users.txt")
+    with open(users_txt, "w") as f:
+        f.write("admin all\nalice\n")  # alice without a SEID count: malformed
+    p.send_signal(signal.SIGHUP)
+    wait_for(lambda: "access tables not reloaded" in read_log(log), 10, "the refused reload to be logged")
+    a2 = Client(port, ca, alice_cert, alice_key)
+    check(a2.request("LIST") == "BEGIN\r\n+004 001 demo\r\nEND\r\n", "a malformed table leaves the old tables in force")
+    a2.close()
+    with open(users_txt, "w") as f:
+        f.write("admin all\n")  # alice removed
+    p.send_signal(signal.SIGHUP)
+    wait_for(lambda: "access tables reloaded (1 users)" in read_log(log), 10, "the reload to be logged")
+    a3 = Client(port, ca, alice_cert, alice_key)
+    check(a3.response() == "BEGIN\r\n-600 000 user alice is not authorized\r\nEND\r\n" and a3.closed(),
+          "after SIGHUP a user removed from users.txt is refused")
+    check("access tables reloaded users=1" in read_log(audit_path), "audit: the reload")
+
     rc = children.stop(p)
     check(rc == 0, f"sesamed stops cleanly with RACS sessions ({rc})")
 

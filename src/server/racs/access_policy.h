@@ -3,10 +3,13 @@
 //   per SEID, per AID: a white list (only the listed users) or a black list (all but the listed
 //   users); a white-listed user may carry an APDU filter: mask/value pairs over CLA INS P1 P2,
 //   and a command whose header matches a pair is refused.
-// Built once at start, then immutable: sessions on any thread read it without locks.
+// An AccessPolicy is immutable once built: sessions on any thread read it without locks. Reloading
+// the tables (SIGHUP) builds a new one and swaps it into the PolicySource.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <memory>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -82,6 +85,30 @@ class AccessPolicy {
   std::map<std::string, UserEntry> users_;
   std::map<std::string, SeidPolicy> seids_;
   bool default_aid_access_;
+};
+
+// The policy sessions read. sesamed replaces it whole when it reloads the tables; a session takes a
+// snapshot at each BEGIN, so one request is judged by one policy, and a session that sees a new one
+// forgets its permitted SELECTs (nothing reaches an applet again before a SELECT the new tables allow).
+class PolicySource {
+ public:
+  explicit PolicySource(AccessPolicy initial)
+      : current_(std::make_shared<const AccessPolicy>(std::move(initial))) {}
+  // A source over a policy the caller owns, keeps alive and never replaces (tests, the fuzzer).
+  static PolicySource borrowing(const AccessPolicy& policy) {
+    return PolicySource(std::shared_ptr<const AccessPolicy>(std::shared_ptr<void>(), &policy));
+  }
+  PolicySource(const PolicySource&) = delete;
+  PolicySource& operator=(const PolicySource&) = delete;
+
+  std::shared_ptr<const AccessPolicy> current() const { return current_.load(std::memory_order_acquire); }
+  void replace(AccessPolicy next) {
+    current_.store(std::make_shared<const AccessPolicy>(std::move(next)), std::memory_order_release);
+  }
+
+ private:
+  explicit PolicySource(std::shared_ptr<const AccessPolicy> p) : current_(std::move(p)) {}
+  std::atomic<std::shared_ptr<const AccessPolicy>> current_;
 };
 
 }  // namespace sesame::server::racs

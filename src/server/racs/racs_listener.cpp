@@ -29,7 +29,7 @@ struct Connection;
 
 struct RacsListener::Impl : std::enable_shared_from_this<RacsListener::Impl> {
   Impl(IoLoops& loops_, asio::thread_pool& pool_, card::CardService& cards, const RacsConfig& cfg,
-       const crypto::TlsContext& tls, const AccessPolicy& policy, AuditLog& audit_, std::string address_,
+       const crypto::TlsContext& tls, const PolicySource& policy, AuditLog& audit_, std::string address_,
        CardLocks* shared_locks)
       : own_locks(shared_locks ? nullptr : std::make_unique<CardLocks>()),
         locks(shared_locks ? *shared_locks : *own_locks),
@@ -120,7 +120,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
       listener->audit.write("peer=" + peer + " refused reason=\"client certificate without CN\"");
       return finish("no CN", false);
     }
-    if (!listener->env.policy.knows_user(*cn)) {
+    if (!listener->env.policy.current()->knows_user(*cn)) {
       listener->audit.write("peer=" + peer + " user=" + *cn + " refused reason=\"unknown user\"");
       spdlog::info("racs: {} from {} is not a RACS user; closing", *cn, peer);
       out = RacsSession::unknown_user_response(*cn);
@@ -287,7 +287,7 @@ void RacsListener::Impl::accept() {
 }
 
 RacsListener::RacsListener(IoLoops& loops, asio::thread_pool& card_pool, card::CardService& cards,
-                           const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
+                           const RacsConfig& config, const crypto::TlsContext& tls, const PolicySource& policy,
                            AuditLog& audit, std::string listen_address, CardLocks* locks)
     : impl_(std::make_shared<Impl>(loops, card_pool, cards, config, tls, policy, audit, std::move(listen_address),
                                    locks)) {

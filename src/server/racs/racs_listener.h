@@ -29,7 +29,7 @@ class CardLocks;
 
 namespace sesame::server::racs {
 
-class AccessPolicy;
+class PolicySource;
 class AuditLog;
 class IoLoops;
 
@@ -41,7 +41,7 @@ class RacsListener {
   // gives the listener locks of its own.
   // The listener accepts on loops.loop(0); `loops` must outlive it.
   RacsListener(IoLoops& loops, asio::thread_pool& card_pool, card::CardService& cards,
-               const RacsConfig& config, const crypto::TlsContext& tls, const AccessPolicy& policy,
+               const RacsConfig& config, const crypto::TlsContext& tls, const PolicySource& policy,
                AuditLog& audit, std::string listen_address, CardLocks* locks = nullptr);
   ~RacsListener();
   RacsListener(const RacsListener&) = delete;

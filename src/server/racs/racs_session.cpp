@@ -40,7 +40,7 @@ Bytes with_le(ByteView header4, std::uint8_t le) {
 }  // namespace
 
 RacsSession::RacsSession(SessionEnv& env, SessionId id, std::string user, std::string peer)
-    : env_(env), id_(id), user_(std::move(user)), peer_(std::move(peer)) {}
+    : env_(env), id_(id), user_(std::move(user)), peer_(std::move(peer)), policy_(env.policy.current()) {}
 
 RacsSession::~RacsSession() { end("session destroyed"); }
 
@@ -64,7 +64,16 @@ std::string RacsSession::prefix(CommandCode code) const {
 }
 
 bool RacsSession::visible(const std::string& seid) const {
-  return env_.policy.can_see(user_, seid) && env_.cards.exists(seid);
+  return policy_->can_see(user_, seid) && env_.cards.exists(seid);
+}
+
+void RacsSession::refresh_policy() {
+  auto now = env_.policy.current();
+  if (now == policy_) return;
+  policy_ = std::move(now);
+  if (held_.empty()) return;
+  for (auto& [seid, gate] : held_) gate = ApduGate{};
+  audit("access tables reloaded: selections on the held cards reset");
 }
 
 RacsSession::Output RacsSession::feed(std::string_view bytes) {
@@ -157,6 +166,7 @@ void RacsSession::handle_line(std::string_view line, Output& out) {
   if (!in_request_) {
     line_index_ = 0;
     if (cmd && cmd->verb == Verb::begin) {
+      refresh_policy();
       in_request_ = true;
       name_ = cmd->word;
       request_bytes_ = line.size() + 1;
@@ -224,7 +234,7 @@ RacsSession::Result RacsSession::execute(const Command& cmd) {
 RacsSession::Result RacsSession::list() {
   std::string line = prefix(CommandCode::list);
   bool first = true;
-  for (const auto& seid : env_.policy.visible(user_, env_.cards.list_cards())) {
+  for (const auto& seid : policy_->visible(user_, env_.cards.list_cards())) {
     line += (first ? "" : " ") + seid;
     first = false;
   }
@@ -314,7 +324,7 @@ RacsSession::Result RacsSession::apdu(const Command& cmd) {
     it = held_.emplace(seid, ApduGate{}).first;
   }
   ApduGate& gate = it->second;
-  const ApduGate::Decision d = gate.check(cmd.apdu, env_.policy, user_, seid);
+  const ApduGate::Decision d = gate.check(cmd.apdu, *policy_, user_, seid);
   if (d.kind == ApduGate::Kind::select)
     audit("card=" + seid + " select aid=" + to_hex(d.aid) + " channel=" + std::to_string(d.channel) +
           (d.allowed ? " permitted" : " refused"));

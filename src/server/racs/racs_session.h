@@ -33,7 +33,7 @@ using server::CardLocks;
 // What all sessions of one listener share. `locks` are shared with the vpcd slots too.
 struct SessionEnv {
   card::CardService& cards;
-  const AccessPolicy& policy;
+  const PolicySource& policy;
   CardLocks& locks;
   AuditLog& audit;
   RacsLimits limits;
@@ -89,6 +89,9 @@ class RacsSession {
   // In a catch block: logs the CardService failure and maps it (card_failure.h).
   RacsError failed(CommandCode cmd, const std::string& seid);
   bool visible(const std::string& seid) const;
+  // At BEGIN: the current policy; if it changed since the last request, every card's firewall
+  // starts over (no applet selected) under the new tables.
+  void refresh_policy();
   std::string prefix(CommandCode code) const;
   void audit(const std::string& what);
 
@@ -96,6 +99,7 @@ class RacsSession {
   SessionId id_;
   std::string user_, peer_;
   std::map<std::string, ApduGate> held_;  // the cards this session holds, each with its firewall
+  std::shared_ptr<const AccessPolicy> policy_;  // the snapshot taken at the last BEGIN
 
   // Framing.
   SecureString pending_;  // bytes of an unfinished line (may hold an APDU with a PIN)

@@ -41,7 +41,8 @@ struct Transports {
   CardLocks locks;
   racs::AccessPolicy policy;
   racs::MemoryAudit audit;
-  racs::SessionEnv env{cards, policy, locks, audit, racs::RacsLimits{}};
+  racs::PolicySource policy_source = racs::PolicySource::borrowing(policy);
+  racs::SessionEnv env{cards, policy_source, locks, audit, racs::RacsLimits{}};
   Transports() {
     create_demo_cards(cards);
     policy.allow_all_seids("admin");

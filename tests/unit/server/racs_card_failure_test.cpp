@@ -61,7 +61,8 @@ struct BrokenFixture {
   AccessPolicy policy;
   CardLocks locks;
   MemoryAudit audit;
-  SessionEnv env{local.cards(), policy, locks, audit, RacsLimits{}};
+  PolicySource policy_source = PolicySource::borrowing(policy);
+  SessionEnv env{local.cards(), policy_source, locks, audit, RacsLimits{}};
   BrokenFixture() { policy.allow_all_seids("admin"); }
 };
 

@@ -46,7 +46,8 @@ struct Fixture {
   AccessPolicy policy;
   CardLocks locks;
   MemoryAudit audit;
-  SessionEnv env{cards, policy, locks, audit, RacsLimits{}};
+  PolicySource policy_source = PolicySource::borrowing(policy);
+  SessionEnv env{cards, policy_source, locks, audit, RacsLimits{}};
 
   Fixture() {
     create_demo_cards(cards);  // "demo" with sesame.demo at F0534553414D4501
@@ -352,5 +353,41 @@ TEST(RacsSession, UnknownUserResponse) {
   EXPECT_EQ(RacsSession::unknown_user_response("mallory"), "BEGIN\r\n-600 000 user mallory is not authorized\r\nEND\r\n");
 }
 
+// sesamed reloads the tables on SIGHUP (PolicySource::replace): a session applies them from its
+// next request, and what it had SELECTed under the old tables must be SELECTed again.
+TEST(RacsSession, ReloadedTablesApplyFromTheNextRequestAndResetSelections) {
+  Fixture f;
+  AccessPolicy first;
+  first.allow_seid("alice", "demo");
+  PolicySource source(std::move(first));
+  SessionEnv env{f.cards, source, f.locks, f.audit, RacsLimits{}};
+  RacsSession alice(env, 7, "alice", "test");
+  const std::string select = "BEGIN\nAPDU demo 00A4040008F0534553414D4501\nEND\n";
+  EXPECT_EQ(run(alice, select), "BEGIN\r\n+006 001 6F0A8408F0534553414D45019000\r\nEND\r\n");
+  EXPECT_EQ(run(alice, "BEGIN\nAPDU demo 0084000008\nEND\n").substr(0, 16), "BEGIN\r\n+006 001 ");
+
+  // The new tables white-list only admin for the demo applet.
+  AccessPolicy second;
+  second.allow_seid("alice", "demo");
+  second.set_seid_policy("demo", parse_seid_table("F0534553414D4501 no 1 admin\n", "demo.txt",
+                                                  [](const std::string&) { return std::string(); }));
+  source.replace(std::move(second));
+  EXPECT_EQ(run(alice, "BEGIN\nAPDU demo 0084000008\nEND\n"),
+            "BEGIN\r\n-606 001 APDU error, SEID demo, no AID has been selected on channel 0\r\nEND\r\n");
+  EXPECT_EQ(run(alice, select),
+            "BEGIN\r\n-606 001 APDU error, SEID demo, invalid AID, SELECT has been firewalled\r\nEND\r\n");
+  bool logged = false;
+  for (const auto& l : f.audit.lines()) logged = logged || l.find("user=alice access tables reloaded") != std::string::npos;
+  EXPECT_TRUE(logged);
+
+  // Tables without alice: she sees no card any more, though her session is still open.
+  source.replace(AccessPolicy{});
+  const std::string list = run(alice, "BEGIN\nLIST\nEND\n");
+  EXPECT_EQ(list.substr(0, 16), "BEGIN\r\n+004 001 ");
+  EXPECT_EQ(list.find("demo"), std::string::npos);
+  EXPECT_EQ(run(alice, "BEGIN\nAPDU demo 0084000008\nEND\n"), "BEGIN\r\n-406 001 APDU invalid SEID\r\nEND\r\n");
+}
+
 }  // namespace
 }  // namespace sesame::server::racs
+
