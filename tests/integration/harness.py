@@ -103,3 +103,22 @@ def main(body):
                 print(read_log(proc.log_path)[-6000:], flush=True)
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(0 if ok else 1)
+
+
+def start_sesamed(children, sesamed, config, state, log):
+    """Starts the built sesamed on `config` and `state`, logging to `log`; returns once it runs."""
+    p = children.start([sesamed, "--config", config, "--state-dir", state], log)
+    wait_for(lambda: "sesamed running" in read_log(log) or p.poll() is not None, 60, f"sesamed ({log}) to start")
+    check(p.poll() is None, "sesamed runs")
+    return p
+
+
+def main_with_binaries(body):
+    """main() for a test of the built programs: body(tmp, children, sesamed, sesame) from
+    --sesamed and --sesame."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sesamed", required=True)
+    ap.add_argument("--sesame", required=True)
+    a = ap.parse_args()
+    main(lambda tmp, children: body(tmp, children, a.sesamed, a.sesame))

@@ -3,14 +3,13 @@ the vpcd bridge: a private pcscd with vsmartcard's vpcd driver, exactly as in vp
 `sesame pcsc list|apdu|script` talking to it through libpcsclite. Also the errors a PC/SC program
 sees: no pcscd (SCARD_E_NO_SERVICE) and an unknown reader."""
 
-import argparse
 import os
 import shutil
 import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import check, main, read_log, run, skip, wait_for  # noqa: E402
+from harness import check, main_with_binaries, read_log, run, skip, wait_for  # noqa: E402
 from vpcd_test import VPCD_DRIVER, free_port_pair, start_private_pcscd, start_sesamed_with_vpcd  # noqa: E402
 
 SELECT_DEMO = "00A4040008F0534553414D4501"
@@ -110,8 +109,4 @@ def body(tmp, children, sesamed, sesame):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sesamed", required=True)
-    ap.add_argument("--sesame", required=True)
-    a = ap.parse_args()
-    main(lambda tmp, children: body(tmp, children, a.sesamed, a.sesame))
+    main_with_binaries(body)

@@ -4,7 +4,6 @@ the openssl command line tool, independently of sesame), refusals (wrong pin, wr
 server does not know), and a card held by another session (a Python ssl client speaking the
 protocol by hand) answering -706 In Use until that session shuts it down."""
 
-import argparse
 import hashlib
 import os
 import socket
@@ -14,7 +13,7 @@ import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import TestFailure, check, main, read_log, run, wait_for  # noqa: E402
+from harness import TestFailure, check, main_with_binaries, read_log, run, wait_for  # noqa: E402
 
 SELECT_DEMO = "00A4040008F0534553414D4501"
 READ_INFO = "00B0810015"  # READ BINARY of EF.INFO by SFI 1: "sesame demo applet v1"
@@ -181,8 +180,4 @@ def body(tmp, children, sesamed, sesame):
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sesamed", required=True)
-    ap.add_argument("--sesame", required=True)
-    a = ap.parse_args()
-    main(lambda tmp, children: body(tmp, children, a.sesamed, a.sesame))
+    main_with_binaries(body)

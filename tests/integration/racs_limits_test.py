@@ -5,7 +5,6 @@ turned away until one ends), racs.handshake_timeout (a TCP client that never sta
 dropped), no answer to plaintext, racs.session_lifetime (a busy session ends anyway), and a client that stops reading its
 responses (racs.idle_timeout counts a blocked write as idle). Every other session goes on."""
 
-import argparse
 import os
 import socket
 import ssl
@@ -15,7 +14,7 @@ import time
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import check, main, read_log, run, wait_for  # noqa: E402
+from harness import check, start_sesamed, main_with_binaries, read_log, run, wait_for  # noqa: E402
 from racs_test import Client, free_port  # noqa: E402
 
 MAX_SESSIONS = 4
@@ -84,9 +83,7 @@ admin = "all"
     r = run([sesame, "--state-dir", state, "--config", config, "card", "create", "--seid", "demo"])
     check(r.returncode == 0, f"sesame card create ({r.stderr.strip()})")
     log = os.path.join(tmp, "sesamed.log")
-    p = children.start([sesamed, "--config", config, "--state-dir", state], log)
-    wait_for(lambda: "sesamed running" in read_log(log) or p.poll() is not None, 60, "sesamed to start")
-    check(p.poll() is None, "sesamed runs with RACS enabled")
+    p = start_sesamed(children, sesamed, config, state, log)
     pki = os.path.join(state, "pki")
     ca, cert, key = (os.path.join(pki, n) for n in ("ca.pem", "admin.pem", "admin.key"))
 
@@ -256,8 +253,4 @@ admin = "all"
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sesamed", required=True)
-    ap.add_argument("--sesame", required=True)
-    a = ap.parse_args()
-    main(lambda tmp, children: body(tmp, children, a.sesamed, a.sesame))
+    main_with_binaries(body)
