@@ -8,39 +8,20 @@
 #include <optional>
 #include <sstream>
 
+#include "server/http/http_config_parse.h"
 #include "server/racs/racs_config_parse.h"
+#include "server/toml_values.h"
 #include "util/error.h"
 #include "util/seid.h"
 
 namespace sesame::server {
 namespace {
 
-[[noreturn]] void bad(const std::string& source, const std::string& key, const std::string& why) {
-  fail(Errc::parse, source + ": " + key + ": " + why);
-}
-
-std::string get_string(const toml::node& node, const std::string& source, const std::string& key) {
-  auto v = node.value<std::string>();
-  if (!node.is_string() || !v) bad(source, key, "expected a string");
-  return *v;
-}
-
-bool get_bool(const toml::node& node, const std::string& source, const std::string& key) {
-  if (!node.is_boolean()) bad(source, key, "expected true or false");
-  return *node.value<bool>();
-}
-
-const toml::table& get_table(const toml::node& node, const std::string& source, const std::string& key) {
-  if (!node.is_table()) bad(source, key, "expected a table [" + key + "]");
-  return *node.as_table();
-}
-
-std::filesystem::path get_path(const toml::node& node, const std::string& source, const std::string& key) {
-  std::string s = get_string(node, source, key);
-  if (s.empty()) bad(source, key, "must not be empty");
-  if (s.find('\0') != std::string::npos) bad(source, key, "contains a NUL character");
-  return std::filesystem::path(s);
-}
+using cfg::bad;
+using cfg::get_bool;
+using cfg::get_path;
+using cfg::get_string;
+using cfg::get_table;
 
 bool is_ip_address(const std::string& s) {
   unsigned char buf[16];
@@ -180,6 +161,8 @@ ServerConfig parse_config(std::string_view toml_text, const std::string& source)
       parse_vpcd(v, source, cfg);
     else if (k == "racs")
       racs::parse_racs_config(get_table(v, source, key), source, cfg.racs);
+    else if (k == "http")
+      http::parse_http_config(get_table(v, source, key), source, cfg.http);
     else
       bad(source, key, "unknown key");
   }

@@ -1,4 +1,5 @@
 #include "server/racs/racs_config_parse.h"
+#include "server/toml_values.h"
 
 #include <algorithm>
 #include <thread>
@@ -9,35 +10,11 @@
 namespace sesame::server::racs {
 namespace {
 
-[[noreturn]] void bad(const std::string& source, const std::string& key, const std::string& why) {
-  fail(Errc::parse, source + ": " + key + ": " + why);
-}
-
-std::string get_string(const toml::node& node, const std::string& src, const std::string& key) {
-  auto v = node.value<std::string>();
-  if (!node.is_string() || !v) bad(src, key, "expected a string");
-  return *v;
-}
-
-bool get_bool(const toml::node& node, const std::string& src, const std::string& key) {
-  if (!node.is_boolean()) bad(src, key, "expected true or false");
-  return *node.value<bool>();
-}
-
-std::int64_t get_int(const toml::node& node, const std::string& src, const std::string& key, std::int64_t lo,
-                     std::int64_t hi) {
-  if (!node.is_integer()) bad(src, key, "expected an integer");
-  const std::int64_t v = *node.value<std::int64_t>();
-  if (v < lo || v > hi) bad(src, key, "expected " + std::to_string(lo) + ".." + std::to_string(hi));
-  return v;
-}
-
-std::filesystem::path get_path(const toml::node& node, const std::string& src, const std::string& key) {
-  std::string s = get_string(node, src, key);
-  if (s.empty()) bad(src, key, "must not be empty");
-  if (s.find('\0') != std::string::npos) bad(src, key, "contains a NUL character");
-  return std::filesystem::path(s);
-}
+using cfg::bad;
+using cfg::get_bool;
+using cfg::get_int;
+using cfg::get_path;
+using cfg::get_string;
 
 void parse_users(const toml::node& node, const std::string& src, RacsConfig& cfg) {
   if (!node.is_table()) bad(src, "racs.users", "expected a table [racs.users] of CN = [\"SEID\", ...] or \"all\"");
