@@ -159,7 +159,10 @@ TlsContext TlsContext::make_server(const TlsServerConfig& config) {
   SSL_CTX* c = impl->ctx.get();
   use_identity(c, config.identity);
   add_anchors(c, config.client_cas, true);
-  SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT | SSL_VERIFY_CLIENT_ONCE, nullptr);
+  SSL_CTX_set_verify(c,
+                     SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE |
+                         (config.client_certificate_required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                     nullptr);
   SSL_CTX_set_verify_depth(c, config.verify_depth);
   if (SSL_CTX_set_purpose(c, X509_PURPOSE_SSL_CLIENT) != 1) fail_ossl(Errc::crypto, "tls: purpose");
   static const unsigned char sid_ctx[] = "sesame";

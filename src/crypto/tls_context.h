@@ -40,9 +40,12 @@ std::vector<Certificate> load_certificate_bundle(const std::filesystem::path& pe
 
 struct TlsServerConfig {
   TlsIdentity identity;
-  // Trust anchors for client certificates (at least one). The client certificate is mandatory.
+  // Trust anchors for client certificates (at least one).
   std::vector<Certificate> client_cas;
   int verify_depth = 4;  // maximum intermediates between the client certificate and an anchor
+  // false: a client may come without a certificate (the service authenticates it otherwise); one it
+  // does present must still verify against client_cas.
+  bool client_certificate_required = true;
 };
 
 struct TlsClientConfig {

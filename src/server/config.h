@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/http/http_config.h"
 #include "server/racs/racs_config.h"
 
 namespace sesame::server {
@@ -34,6 +35,7 @@ struct ServerConfig {
   bool demo_cards = false;                               // create demo cards on first start
   std::vector<VpcdSlot> vpcd;
   racs::RacsConfig racs;  // [racs]: docs/RACS.md
+  http::HttpConfig http;  // [http]: docs/HTTP.md
 };
 
 // Parses TOML text. `source` names the file in error messages.

@@ -20,6 +20,8 @@
 #include "server/file_io.h"
 #include "server/local_state.h"
 #include "server/shutdown_signals.h"
+#include "server/status_routes.h"
+#include "server/http/https_listener.h"
 #include "server/racs/access_tables.h"
 #include "server/racs/racs_audit.h"
 #include "server/racs/io_loops.h"
@@ -122,13 +124,34 @@ std::optional<RacsSetup> prepare_racs(const ServerConfig& config, const std::fil
                    state};
 }
 
+// What the HTTPS listener needs, prepared before the event loop starts.
+struct HttpSetup {
+  http::HttpConfig config;
+  std::string listen_address;
+  crypto::TlsContext tls;
+};
+
+std::optional<HttpSetup> prepare_http(const ServerConfig& config, const std::filesystem::path& state,
+                                      const DevPki& pki) {
+  const http::HttpConfig& hc = config.http;
+  if (!hc.enabled) return std::nullopt;
+  const auto cert = hc.certificate.empty() ? pki.server_cert : resolve_in_state_dir(state, hc.certificate);
+  const auto key = hc.private_key.empty() ? pki.server_key : resolve_in_state_dir(state, hc.private_key);
+  const auto ca = hc.client_ca.empty() ? pki.ca_cert : resolve_in_state_dir(state, hc.client_ca);
+  crypto::TlsServerConfig tc{crypto::TlsIdentity::from_pem_files(cert, key), crypto::load_certificate_bundle(ca)};
+  tc.client_certificate_required = hc.client_certificate_required;
+  return HttpSetup{hc, config.listen_address, crypto::TlsContext::make_server(tc)};
+}
+
 // Runs the event loops until SIGINT/SIGTERM. Everything it made is torn down before it returns.
 // The vpcd bridges and the signals run on `io`, one thread (they have no strands); RACS runs on
 // racs.io_threads loops of its own (an io_context and a thread each), each session doing its card
 // work inline on its loop, so a request costs no thread hop and a durable commit stalls one loop only.
-void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSetup* racs_setup) {
+void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSetup* racs_setup,
+           HttpSetup* http_setup) {
   asio::io_context io;
-  racs::IoLoops racs_loops(racs_setup ? racs::io_thread_count(racs_setup->config) : 1);
+  // RACS and HTTPS share the network loops (racs.io_threads of them).
+  racs::IoLoops racs_loops(racs::io_thread_count(racs_setup ? racs_setup->config : racs::RacsConfig{}));
   asio::thread_pool card_pool(2);
   CardLocks locks;  // one lock per card for every transport: vpcd slots and RACS sessions
   std::vector<std::unique_ptr<VpcdBridge>> bridges;
@@ -140,6 +163,14 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
     racs_listener = std::make_unique<racs::RacsListener>(racs_loops, card_pool, cards, racs_setup->config,
                                                          racs_setup->tls, *racs_setup->policy, *racs_setup->audit,
                                                          racs_setup->listen_address, &locks);
+
+  http::Router router;
+  add_status_routes(router, cards);
+  std::unique_ptr<http::HttpsListener> https_listener;
+  if (http_setup)
+    https_listener = std::make_unique<http::HttpsListener>(racs_loops, http_setup->tls, router,
+                                                           http_setup->listen_address, http_setup->config.port,
+                                                           http_setup->config.limits);
 
   asio::signal_set hangup(io);
   std::function<void()> wait_hangup = [&] {
@@ -157,20 +188,27 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
     spdlog::info("{} received, stopping (send it again to exit at once)", signo == SIGINT ? "SIGINT" : "SIGTERM");
     for (auto& b : bridges) b->stop();
     if (racs_listener) racs_listener->stop();
+    if (https_listener) https_listener->stop();
     racs_loops.release();
     asio::error_code ignored;
     hangup.cancel(ignored);  // so io.run() can return
   });
   for (auto& b : bridges) b->start();
+  const std::size_t n = racs_loops.size();
   if (racs_listener) {
     racs_listener->start();
-    const std::size_t n = racs_loops.size();
-    racs_loops.run_threads([&io] { io.stop(); });  // a failing RACS thread stops sesamed
     spdlog::info("RACS listening on {}:{} (TLS, client certificate required, {} I/O thread{}); try: {}",
                  racs_setup->listen_address, racs_listener->port(), n, n == 1 ? "" : "s", racs_setup->hint);
   }
-  if (bridges.empty() && !racs_listener)
-    spdlog::info("no listeners configured (enable [racs], add a [[vpcd]] slot or --vpcd HOST:PORT)");
+  if (https_listener) {
+    https_listener->start();
+    spdlog::info("HTTPS listening on {}:{} (client certificate {}); try: curl https://localhost:{}/health",
+                 http_setup->listen_address, https_listener->port(),
+                 http_setup->config.client_certificate_required ? "required" : "optional", https_listener->port());
+  }
+  if (racs_listener || https_listener) racs_loops.run_threads([&io] { io.stop(); });  // a failing loop stops sesamed
+  if (bridges.empty() && !racs_listener && !https_listener)
+    spdlog::info("no listeners configured (enable [racs] or [http], add a [[vpcd]] slot or --vpcd HOST:PORT)");
   spdlog::info("sesamed running; Ctrl-C or SIGTERM stops it");
 
   // With no bridge the signal wait is the only work, so run() returns exactly when a signal came.
@@ -185,6 +223,7 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
   io.restart();
   io.run();
   racs_listener.reset();
+  https_listener.reset();
   bridges.clear();
 }
 
@@ -261,7 +300,8 @@ int sesamed_main(int argc, char** argv) {
         spdlog::critical("configuration error: {}", e.what());
         return exit_usage;
       }
-      serve(cards, slots, racs_setup ? &*racs_setup : nullptr);
+      std::optional<HttpSetup> http_setup = prepare_http(config, state, pki);
+      serve(cards, slots, racs_setup ? &*racs_setup : nullptr, http_setup ? &*http_setup : nullptr);
     }  // the store closes here, after every connection
     spdlog::info("stopped; store closed");
   } catch (const Error& e) {
