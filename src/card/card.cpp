@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "card/isd.h"
+#include "card/key_set.h"
 #include "iso7816/status_word.h"
 #include "util/error.h"
 #include "util/hex.h"
@@ -37,7 +38,10 @@ Clock system_clock() {
 }  // namespace
 
 void Card::initialise(store::CardStore& store, const std::string& label) {
-  store.commit({store::Change{kCardStateKey, initial_card_state(label).encode()}});
+  // The ISD's SCP03 key set 30 with the GP test keys: a development default (card/key_set.h).
+  std::vector<store::Change> changes = default_key_set_changes();
+  changes.push_back(store::Change{kCardStateKey, initial_card_state(label).encode()});
+  store.commit(changes);
 }
 
 Card::Card(std::string seid, std::unique_ptr<store::CardStore> store, const AppletRegistry& registry, Clock clock)

@@ -3,6 +3,10 @@
 #include <vector>
 
 #include "card/card.h"
+#include "card/card_content.h"
+#include "card/key_set.h"
+#include "card/scp03_session.h"
+#include "card/set_status.h"
 #include "iso7816/status_word.h"
 #include "util/error.h"
 #include "util/tlv.h"
@@ -38,35 +42,86 @@ bool has_prefix(ByteView aid, ByteView prefix) {
 
 class Isd final : public Applet {
  public:
-  explicit Isd(const Card& card) : card_(card) {}
+  explicit Isd(Card& card) : card_(card) {}
+
+  bool supports_secure_messaging() const override { return true; }
 
   ResponseApdu process(const CommandApdu& apdu, AppletContext& ctx) override {
     if (ctx.selecting()) return select_response(apdu, ctx);
+    // A SELECT no applet took (forwarded by the runtime): the ISD has no DFs. Like the OPEN's own
+    // SELECT handling it is outside secure messaging and leaves the session alone.
+    if ((apdu.cla & 0x80) == 0 && apdu.ins == 0xA4) throw_sw(Sw::file_not_found);
+    auto& scp = ctx.session<Scp03Session>();
     const bool gp_class = (apdu.cla & 0x80) != 0;
+    if (gp_class && apdu.ins == 0x50) {  // INITIALIZE UPDATE: never protected itself
+      if (apdu.secure_messaging()) {
+        scp.close();
+        throw_sw(Sw::secure_messaging_not_supported);
+      }
+      return scp.initialize_update(apdu, ctx, key_diversification_data());
+    }
+    if (gp_class && apdu.ins == 0x82) return scp.external_authenticate(apdu);
+    // Any other command between INITIALIZE UPDATE and EXTERNAL AUTHENTICATE abandons the initiation.
+    if (scp.state() == Scp03Session::State::initialized) scp.close();
+    if (scp.authenticated()) {
+      const CommandApdu plain = scp.unwrap(apdu);  // 6982 and the session closed when it does not verify
+      return scp.wrap(command(plain, ctx, scp));
+    }
+    if (apdu.secure_messaging()) throw_sw(Sw::security_status_not_satisfied);  // no session to unwrap it
+    return command(apdu, ctx, scp);
+  }
+
+ private:
+  ResponseApdu command(const CommandApdu& apdu, AppletContext& ctx, const Scp03Session& scp) {
+    const bool gp_class = (apdu.cla & 0x80) != 0;
+    // GP §10.2: card content management (and GET STATUS) needs an authenticated secure channel
+    // with at least C-MAC.
+    const bool secured = scp.authenticated() && (scp.security_level() & iso7816::scp03::level::c_mac) != 0;
     switch (apdu.ins) {
       case 0xA4:  // a SELECT no applet took (forwarded by the runtime): the ISD has no DFs
         throw_sw(Sw::file_not_found);
       case 0xCA:
       case 0xCB:
-        return get_data(apdu);
+        return get_data(apdu, ctx);
       case 0xF2:
         if (!gp_class) throw_sw(Sw::cla_not_supported);
-        return get_status(apdu, ctx);
-      case 0xE6:  // INSTALL
-      case 0xE4:  // DELETE
+        if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        return get_status(apdu, ctx, scp.response_overhead());
+      case 0xD8:  // PUT KEY (GP §11.8)
+        if (!gp_class) throw_sw(Sw::cla_not_supported);
+        if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        return put_key(apdu, ctx.persistent(), scp.key_version());
+      case 0xF0:  // SET STATUS (GP §11.10)
+        if (!gp_class) throw_sw(Sw::cla_not_supported);
+        if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        return set_status(card_, apdu);
+      case 0xE6:  // INSTALL [for install and make selectable] (GP §11.5)
+        if (!gp_class) throw_sw(Sw::cla_not_supported);
+        if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        return install_application(card_, apdu);
+      case 0xE4:  // DELETE (GP §11.2)
+        if (!gp_class) throw_sw(Sw::cla_not_supported);
+        if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        return delete_application(card_, apdu);
       case 0xE8:  // LOAD
-      case 0xD8:  // PUT KEY
-      case 0xF0:  // SET STATUS
       case 0xE2:  // STORE DATA
         if (!gp_class) throw_sw(Sw::cla_not_supported);
-        // GP §10.2: card content management needs an authenticated secure channel.
-        throw_sw(Sw::security_status_not_satisfied);
-      default:  // INITIALIZE UPDATE, EXTERNAL AUTHENTICATE: no secure channel protocol yet
+        if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        throw_sw(Sw::ins_not_supported);  // not implemented yet (docs/GP.md)
+      default:
         throw_sw(Sw::ins_not_supported);
     }
   }
 
- private:
+  // 10 bytes identifying the card for off-card key diversification: the CPLC's IC fabricator,
+  // IC type, IC serial number and IC batch identifier. sesame's key sets are not diversified.
+  Bytes key_diversification_data() const {
+    const Bytes c = cplc(card_.seid());
+    Bytes kdd(c.begin(), c.begin() + 4);
+    kdd.insert(kdd.end(), c.begin() + 12, c.begin() + 18);
+    return kdd;
+  }
+
   ResponseApdu select_response(const CommandApdu& apdu, AppletContext& ctx) const {
     ResponseApdu r;
     if ((apdu.p2 & 0x0C) == 0x0C) return r;
@@ -79,9 +134,24 @@ class Isd final : public Applet {
     return r;
   }
 
-  ResponseApdu get_data(const CommandApdu& apdu) const {
+  ResponseApdu get_data(const CommandApdu& apdu, AppletContext& ctx) const {
     if (!apdu.data.empty()) throw_sw(Sw::wrong_length);
     switch ((apdu.p1 << 8) | apdu.p2) {
+      case 0x00E0: {  // GP §11.3.3.1: key information template, 'C0' {KID, KVN, type, length} per key
+        Bytes info;
+        for (std::uint8_t kvn : key_versions(ctx.persistent())) {
+          const auto keys = load_key_set(ctx.persistent(), kvn);
+          for (std::uint8_t kid = 1; kid <= 3; ++kid)
+            append_tlv(info, 0xC0, Bytes{kid, kvn, kKeyTypeAes, static_cast<std::uint8_t>(keys->enc.size())});
+        }
+        return {tlv_encode(0xE0, info), 0x9000};
+      }
+      case 0x00C1: {  // GP §11.3.3.1: sequence counter of the default key version
+        const auto versions = key_versions(ctx.persistent());
+        if (versions.empty()) throw_sw(Sw::referenced_data_not_found);
+        const std::uint32_t seq = sequence_counter(ctx.persistent(), versions.front());
+        return {tlv_encode(0xC1, Bytes{static_cast<std::uint8_t>(seq >> 16), static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq)}), 0x9000};
+      }
       case 0x9F7F:
         return {tlv_encode(0x9F7F, cplc(card_.seid())), 0x9000};
       case 0x0066:
@@ -92,7 +162,7 @@ class Isd final : public Applet {
   }
 
   // GP §11.4: GET STATUS.
-  ResponseApdu get_status(const CommandApdu& apdu, AppletContext& ctx) const {
+  ResponseApdu get_status(const CommandApdu& apdu, AppletContext& ctx, std::size_t overhead) const {
     auto& s = ctx.session<StatusSession>();
     if ((apdu.p2 & 0xFC) != 0) throw_sw(Sw::incorrect_p1p2);
     const bool tags = (apdu.p2 & 0x02) != 0;
@@ -104,7 +174,9 @@ class Isd final : public Applet {
       s.p2 = apdu.p2;
       if (s.remaining.empty()) throw_sw(Sw::referenced_data_not_found);
     }
-    const std::size_t limit = (apdu.ne == 0 || apdu.ne > 256) ? 256 : apdu.ne;
+    // Room for what the secure channel adds (R-MAC, R-ENCRYPTION padding), so the protected answer fits Ne.
+    std::size_t limit = (apdu.ne == 0 || apdu.ne > 256) ? 256 : apdu.ne;
+    limit = limit > overhead + 16 ? limit - overhead : 16;
     ResponseApdu r;
     std::size_t used = 0;
     while (used < s.remaining.size() && (used == 0 || r.data.size() + s.remaining[used].size() <= limit)) append(r.data, s.remaining[used++]);
@@ -186,7 +258,7 @@ class Isd final : public Applet {
     return out;
   }
 
-  const Card& card_;
+  Card& card_;  // SET STATUS changes life cycles through the card's administration
 };
 
 std::uint32_t fnv1a32(std::string_view s) {
@@ -200,7 +272,7 @@ std::uint32_t fnv1a32(std::string_view s) {
 
 }  // namespace
 
-std::unique_ptr<Applet> make_isd(const Card& card) { return std::make_unique<Isd>(card); }
+std::unique_ptr<Applet> make_isd(Card& card) { return std::make_unique<Isd>(card); }
 
 Bytes cplc(const std::string& seid) {
   Bytes c;
@@ -229,7 +301,7 @@ Bytes card_recognition_data() {
   Bytes v = oid({0x01});                      // {globalPlatform 1}: card recognition data
   append_tlv(v, 0x60, oid({0x02, 0x02, 0x03}));  // {globalPlatform 2 v}: GP card spec version 2.3
   append_tlv(v, 0x63, oid({0x03}));           // {globalPlatform 3}: card identification scheme
-  append_tlv(v, 0x64, oid({0x04, 0x03, 0x00}));  // {globalPlatform 4 scp i}: SCP03, i=00
+  append_tlv(v, 0x64, oid({0x04, 0x03, 0x70}));  // {globalPlatform 4 scp i}: SCP03, i=70 (S8; S16 on request)
   return v;
 }
 

@@ -1,8 +1,10 @@
 // The Issuer Security Domain (GP Card Specification 2.3 §9.1.1), AID A000000151000000: present on
-// every card, default selected, multi-selectable. It answers GET DATA (CPLC '9F7F', Card Data
-// '0066') and GET STATUS (§11.4). The card content management commands that need a secure
-// channel (INSTALL, DELETE, LOAD, PUT KEY, SET STATUS, STORE DATA) answer 6982 until the
-// secure channel protocol exists; INITIALIZE UPDATE / EXTERNAL AUTHENTICATE answer 6D00.
+// every card, default selected, multi-selectable. It runs SCP03 secure channels (scp03_session.h,
+// key sets in key_set.h) and answers GET DATA (CPLC '9F7F', Card Data '0066', key information
+// '00E0', sequence counter '00C1') and, inside an authenticated channel with C-MAC, GET STATUS
+// (§11.4), PUT KEY (§11.8), SET STATUS (§11.10), INSTALL [for install and make selectable]
+// (§11.5) and DELETE (§11.2). LOAD and STORE DATA answer 6982 outside such a channel and 6D00
+// inside it until they are implemented (docs/GP.md).
 #pragma once
 
 #include <memory>
@@ -14,7 +16,7 @@ namespace sesame::card {
 
 class Card;
 
-std::unique_ptr<Applet> make_isd(const Card& card);
+std::unique_ptr<Applet> make_isd(Card& card);
 
 // The 42-byte Card Production Life Cycle data (GET DATA tag 9F7F; layout as in GP 2.3 and Visa GP 2.1.1):
 // fabricator, type, OS identity and release, dates, and an IC serial number derived from the SEID.
