@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "card/card_service.h"
+#include "cli/gp_commands.h"
 #include "cli/life_cycle_names.h"
 #include "cli/reader_commands.h"
 #include "host/in_process_reader.h"
@@ -108,6 +109,8 @@ int cli_main(int argc, char** argv) {
   pcsc_script_cmd->add_option("FILE", script, "file of APDUs with expected answers (docs/CLI.md)")
       ->required();
 
+  GpCommands gp_cmds(app);  // sesame gp ... (docs/GP.md)
+
   try {
     app.parse(argc, argv);
     if (apdu_cmd->parsed() && apdus.empty() == script.empty())
@@ -118,6 +121,10 @@ int cli_main(int argc, char** argv) {
   }
 
   try {
+    if (gp_cmds.parsed()) {
+      gp_cmds.run(state_dir, config_path);
+      return 0;
+    }
     if (racs_cmd->parsed() || pcsc_cmd->parsed()) {
       racs.state_dir = state_dir;
       if (racs_list_cmd->parsed()) racs_list(racs);

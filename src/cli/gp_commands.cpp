@@ -1,0 +1,225 @@
+#include "cli/gp_commands.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "card/card_service.h"
+#include "cli/life_cycle_names.h"
+#include "host/gp/get_status.h"
+#include "host/gp/install.h"
+#include "host/gp/put_key.h"
+#include "host/gp/set_status.h"
+#include "host/gp/scp03_session.h"
+#include "host/in_process_reader.h"
+#include "host/pcsc_reader.h"
+#include "host/racs/racs_reader.h"
+#include "host/racs/racs_uri.h"
+#include "iso7816/status_word.h"
+#include "server/config.h"
+#include "server/local_state.h"
+#include "util/error.h"
+#include "util/hex.h"
+
+namespace sesame::cli {
+
+struct GpCommands::Options {
+  CLI::App* gp = nullptr;
+  CLI::App* list = nullptr;
+  CLI::App* info = nullptr;
+  CLI::App* put_key = nullptr;
+  CLI::App* lock = nullptr;
+  CLI::App* unlock = nullptr;
+  CLI::App* lock_card = nullptr;
+  CLI::App* unlock_card = nullptr;
+  std::string app_aid, load_file, module_aid, params;
+  CLI::App* install = nullptr;
+  CLI::App* remove = nullptr;
+  std::string new_kvn, replace_kvn = "00", new_enc, new_mac, new_dek;
+  std::string seid, url, pcsc, cert, key, ca, pin_sha256;
+  std::string key_enc, key_mac, key_dek;
+  std::string kvn = "00", level = "01";
+  bool s16 = false;
+  int timeout_ms = 15000;
+};
+
+namespace {
+
+namespace gp = host::gp;
+namespace scp03 = iso7816::scp03;
+
+std::uint8_t hex_byte(const std::string& text, const char* what) {
+  const Bytes b = from_hex(text);
+  if (b.size() != 1) fail(Errc::invalid_argument, std::string(what) + " is one byte in hex, e.g. 30");
+  return b[0];
+}
+
+SecureBytes key_or_default(const std::string& hex) {
+  if (hex.empty()) return gp::test_keys().enc;
+  SecureBytes k(from_hex(hex));
+  if (k.size() != 16 && k.size() != 24 && k.size() != 32) fail(Errc::invalid_argument, "SCP03 keys are 16, 24 or 32 bytes");
+  return k;
+}
+
+// As `sesame racs`: explicit files win, else the development PKI sesamed made in the state dir.
+host::racs::RacsCredentials credentials(const GpCommands::Options& o, const std::string& state_dir) {
+  const std::filesystem::path pki = std::filesystem::path(state_dir.empty() ? "var" : state_dir) / "pki";
+  auto or_default = [&](const std::string& given, const char* file) {
+    if (!given.empty()) return std::filesystem::path(given);
+    const auto p = pki / file;
+    return std::filesystem::exists(p) ? p : std::filesystem::path();
+  };
+  host::racs::RacsCredentials c;
+  c.cert = or_default(o.cert, "admin.pem");
+  c.key = or_default(o.key, "admin.key");
+  c.pin_sha256 = o.pin_sha256;
+  c.ca = o.ca.empty() && o.pin_sha256.empty() ? or_default("", "ca.pem") : std::filesystem::path(o.ca);
+  if (c.cert.empty() || c.key.empty())
+    fail(Errc::invalid_argument, "no client certificate: give --cert and --key (or run sesamed once for the dev PKI)");
+  return c;
+}
+
+void print_registry(gp::Scp03Session& s) {
+  for (const auto& e : gp::get_status(s, gp::StatusScope::isd))
+    std::cout << "ISD: " << to_hex(e.aid) << " " << card_life_cycle_name(e.life_cycle) << "\n"
+              << "     Privileges: " << to_hex(e.privileges) << "\n";
+  for (const auto& e : gp::get_status(s, gp::StatusScope::applications)) {
+    std::cout << "APP: " << to_hex(e.aid) << " " << applet_life_cycle_name(e.life_cycle) << "\n"
+              << "     Privileges: " << to_hex(e.privileges) << "\n";
+    if (!e.load_file_aid.empty()) std::cout << "     Load file:  " << to_hex(e.load_file_aid) << "\n";
+    if (!e.security_domain_aid.empty()) std::cout << "     Security domain: " << to_hex(e.security_domain_aid) << "\n";
+  }
+  for (const auto& e : gp::get_status(s, gp::StatusScope::load_files_and_modules)) {
+    std::cout << "PKG: " << to_hex(e.aid) << " " << (e.life_cycle == 0x01 ? "LOADED (01)" : "unknown") << "\n";
+    for (const auto& m : e.modules) std::cout << "     Module: " << to_hex(m) << "\n";
+  }
+}
+
+void print_info(gp::Scp03Session& s) {
+  std::cout << "Key version:       " << to_hex(Bytes{s.key_version()}) << "\n"
+            << "SCP03 i:           " << to_hex(Bytes{s.i_parameter()}) << "\n"
+            << "Security level:    " << to_hex(Bytes{s.security_level()}) << "\n"
+            << "Sequence counter:  " << s.sequence_counter() << "\n"
+            << "KDD:               " << to_hex(s.key_diversification_data()) << "\n";
+  const auto ki = s.transmit({0x80, 0xCA, 0x00, 0xE0, {}, 256, false});
+  if (ki.ok()) std::cout << "Key information:   " << to_hex(ki.data) << "\n";
+}
+
+}  // namespace
+
+GpCommands::GpCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
+  Options& o = *o_;
+  o.gp = app.add_subcommand("gp", "GlobalPlatform card management over SCP03 (docs/GP.md)");
+  o.gp->require_subcommand(1);
+  o.gp->fallthrough();
+  o.gp->add_option("--url", o.url, "a remote card: racs://host:port/SEID (instead of SEID in the state dir)");
+  o.gp->add_option("--pcsc", o.pcsc, "a card in this PC/SC reader (instead of SEID in the state dir)");
+  o.gp->add_option("--cert", o.cert, "RACS client certificate PEM (default: <state-dir>/pki/admin.pem)");
+  o.gp->add_option("--key", o.key, "its private key PEM (default: <state-dir>/pki/admin.key)");
+  o.gp->add_option("--ca", o.ca, "pin the RACS server's CA (default: <state-dir>/pki/ca.pem)");
+  o.gp->add_option("--pin-sha256", o.pin_sha256, "pin the RACS server certificate: SHA-256 of its DER in hex");
+  o.gp->add_option("--timeout-ms", o.timeout_ms, "RACS: timeout of each network step")->capture_default_str();
+  o.gp->add_option("--key-enc", o.key_enc, "K-ENC in hex (default: the GP test key 404142..4F)");
+  o.gp->add_option("--key-mac", o.key_mac, "K-MAC in hex (default: the GP test key)");
+  o.gp->add_option("--key-dek", o.key_dek, "K-DEK in hex (default: the GP test key)");
+  o.gp->add_option("--kvn", o.kvn, "key version number in hex (00: the card's first key set)")->capture_default_str();
+  o.gp->add_option("--level", o.level, "security level in hex: 00 01 03 11 13 31 33")->capture_default_str();
+  o.gp->add_flag("--s16", o.s16, "S16 mode (16-byte challenges, cryptograms and MACs)");
+  o.list = o.gp->add_subcommand("list", "the card's registry: ISD, applications, load files (GET STATUS)");
+  o.list->add_option("SEID", o.seid, "a card of the local state dir");
+  o.info = o.gp->add_subcommand("info", "secure channel data: key version, i, sequence counter, key information");
+  o.info->add_option("SEID", o.seid, "a card of the local state dir");
+  o.put_key = o.gp->add_subcommand("put-key", "add or replace an SCP03 key set (PUT KEY)");
+  o.put_key->add_option("SEID", o.seid, "a card of the local state dir");
+  o.put_key->add_option("--new-kvn", o.new_kvn, "key version of the new set, hex 01-7F")->required();
+  o.put_key->add_option("--replace", o.replace_kvn, "key version to replace (00: add a set)")->capture_default_str();
+  o.put_key->add_option("--new-key-enc", o.new_enc, "new K-ENC in hex (default: the GP test key)");
+  o.put_key->add_option("--new-key-mac", o.new_mac, "new K-MAC in hex (default: the GP test key)");
+  o.put_key->add_option("--new-key-dek", o.new_dek, "new K-DEK in hex (default: the GP test key)");
+  o.lock = o.gp->add_subcommand("lock", "lock an application (SET STATUS)");
+  o.unlock = o.gp->add_subcommand("unlock", "unlock an application (SET STATUS)");
+  for (CLI::App* c : {o.lock, o.unlock}) {
+    c->add_option("AID", o.app_aid, "the application's AID in hex")->required();
+    c->add_option("SEID", o.seid, "a card of the local state dir");
+  }
+  o.install = o.gp->add_subcommand("install", "install an application instance (INSTALL for install and make selectable)");
+  o.install->add_option("AID", o.app_aid, "the new instance's AID in hex")->required();
+  o.install->add_option("SEID", o.seid, "a card of the local state dir");
+  o.install->add_option("--load-file", o.load_file, "load file AID (see gp list: PKG)")->required();
+  o.install->add_option("--module", o.module_aid, "module AID (see gp list: Module)")->required();
+  o.install->add_option("--params", o.params, "install parameters in hex (sent as C9)");
+  o.remove = o.gp->add_subcommand("delete", "delete an application instance and its data (DELETE)");
+  o.remove->add_option("AID", o.app_aid, "the instance's AID in hex")->required();
+  o.remove->add_option("SEID", o.seid, "a card of the local state dir");
+  o.lock_card = o.gp->add_subcommand("lock-card", "card life cycle CARD_LOCKED (SET STATUS)");
+  o.lock_card->add_option("SEID", o.seid, "a card of the local state dir");
+  o.unlock_card = o.gp->add_subcommand("unlock-card", "card life cycle back to SECURED (SET STATUS)");
+  o.unlock_card->add_option("SEID", o.seid, "a card of the local state dir");
+}
+
+GpCommands::~GpCommands() = default;
+
+bool GpCommands::parsed() const { return o_->gp->parsed(); }
+
+void GpCommands::run(const std::string& state_dir, const std::string& config_path) {
+  const Options& o = *o_;
+  gp::Scp03Options so;
+  so.keys = {key_or_default(o.key_enc), key_or_default(o.key_mac), key_or_default(o.key_dek)};
+  if (so.keys.mac.size() != so.keys.enc.size() || so.keys.dek.size() != so.keys.enc.size())
+    fail(Errc::invalid_argument, "--key-enc, --key-mac and --key-dek must have one length");
+  so.key_version = hex_byte(o.kvn, "--kvn");
+  so.security_level = hex_byte(o.level, "--level");
+  if (!scp03::valid_security_level(so.security_level)) fail(Errc::invalid_argument, "--level is 00, 01, 03, 11, 13, 31 or 33");
+  so.mode = o.s16 ? scp03::Mode::s16 : scp03::Mode::s8;
+  const int where = (o.url.empty() ? 0 : 1) + (o.pcsc.empty() ? 0 : 1) + (o.seid.empty() ? 0 : 1);
+  if (where != 1) fail(Errc::invalid_argument, "name exactly one card: SEID (state dir), --url racs://... or --pcsc READER");
+
+  auto work = [&](host::Reader& reader) {
+    auto session = gp::Scp03Session::open(reader, so);
+    if (o.list->parsed()) print_registry(*session);
+    if (o.info->parsed()) print_info(*session);
+    if (o.install->parsed()) {
+      gp::install(*session, from_hex(o.load_file), from_hex(o.module_aid), from_hex(o.app_aid), from_hex(o.params));
+      std::cout << "installed " << to_hex(from_hex(o.app_aid)) << "\n";
+    }
+    if (o.remove->parsed()) {
+      gp::delete_application(*session, from_hex(o.app_aid));
+      std::cout << "deleted " << to_hex(from_hex(o.app_aid)) << "\n";
+    }
+    if (o.lock->parsed()) gp::lock_application(*session, from_hex(o.app_aid));
+    if (o.unlock->parsed()) gp::unlock_application(*session, from_hex(o.app_aid));
+    if (o.lock_card->parsed()) gp::set_card_life_cycle(*session, 0x7F);
+    if (o.unlock_card->parsed()) gp::set_card_life_cycle(*session, 0x0F);
+    if (o.put_key->parsed()) {
+      const scp03::StaticKeys fresh{key_or_default(o.new_enc), key_or_default(o.new_mac), key_or_default(o.new_dek)};
+      if (fresh.mac.size() != fresh.enc.size() || fresh.dek.size() != fresh.enc.size())
+        fail(Errc::invalid_argument, "the three new keys must have one length");
+      const std::uint8_t kvn = hex_byte(o.new_kvn, "--new-kvn");
+      gp::put_key(*session, hex_byte(o.replace_kvn, "--replace"), kvn, fresh);
+      std::cout << "key set " << to_hex(Bytes{kvn}) << " stored (key check values verified)\n";
+    }
+  };
+  if (!o.url.empty()) {
+    const auto uri = host::racs::RacsUri::parse(o.url);
+    if (uri.seid.empty()) fail(Errc::invalid_argument, "the URL names no card: racs://host:port/SEID");
+    host::racs::RacsClientOptions opts;
+    opts.timeout = std::chrono::milliseconds(o.timeout_ms);
+    auto reader = host::racs::RacsReader::open(uri, credentials(o, state_dir), opts);
+    work(*reader);
+    reader->client().close();
+  } else if (!o.pcsc.empty()) {
+    host::PcscReader reader(o.pcsc, host::PcscProtocol::any);
+    work(reader);
+    reader.disconnect();
+  } else {
+    server::ServerConfig config;
+    if (!config_path.empty()) config = server::load_config(config_path);
+    server::LocalState local(state_dir, config, /*create=*/false);
+    if (!local.cards().exists(o.seid)) fail(Errc::not_found, "no card " + o.seid);
+    host::InProcessReader reader(local.cards(), o.seid);
+    work(reader);
+    local.cards().power_off(o.seid);
+  }
+}
+
+}  // namespace sesame::cli
