@@ -1,10 +1,16 @@
 #include "applets/builtin.h"
 
 #include "applets/demo/demo_applet.h"
+#include "applets/emv/emv_applets.h"
+#include "applets/wsca/wsca_applet.h"
 
 namespace sesame::applets {
 
-void register_builtin_applets(card::AppletRegistry& registry) { registry.add(demo::module()); }
+void register_builtin_applets(card::AppletRegistry& registry) {
+  registry.add(demo::module());
+  emv::register_modules(registry);
+  registry.add(wsca::module());
+}
 
 card::AppletRegistry builtin_registry() {
   card::AppletRegistry r;
