@@ -1,6 +1,7 @@
 #include "applets/builtin.h"
 
 #include "applets/demo/demo_applet.h"
+#include "applets/eid/eid_applet.h"
 #include "applets/emv/emv_applets.h"
 #include "applets/wsca/wsca_applet.h"
 
@@ -8,6 +9,7 @@ namespace sesame::applets {
 
 void register_builtin_applets(card::AppletRegistry& registry) {
   registry.add(demo::module());
+  registry.add(eid::module());
   emv::register_modules(registry);
   registry.add(wsca::module());
 }
