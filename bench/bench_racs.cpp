@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   RacsServer racs(kMaxSessions, pki.server);
   RacsServer racs2(kMidSessions, pki.server, 1);
   EchoServer echo(pki.server);
+  EchoServer echo_n(pki.server, static_cast<std::size_t>(racs.io_thread_count()));  // as many loops as RACS
   LoadClient client(pki.client, client_threads);
 
   std::vector<std::string> steady, setup;
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> steady_mid(steady.begin(), steady.begin() + kMidSessions);
   const std::vector<std::string> setup_mid(setup.begin(), setup.begin() + kMidSessions);
-  std::size_t racs_set = 0, racs2_set = 0, echo_set = 0;
+  std::size_t racs_set = 0, racs2_set = 0, echo_set = 0, echo_n_set = 0;
   std::string response;
   try {
     racs_set = client.open(racs.port(), steady, setup);
@@ -108,6 +109,9 @@ int main(int argc, char** argv) {
     echo.set_response(response);
     echo_set = client.open(echo.port(), steady, {});
     client.set_expected(echo_set, response);
+    echo_n.set_response(response);
+    echo_n_set = client.open(echo_n.port(), steady_mid, {});
+    client.set_expected(echo_n_set, response);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_racs: setup failed: %s\n", e.what());
     return 1;
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
   const Target t_racs{&client, racs_set, [&] { return racs.io_cpu_seconds(); }, racs.io_thread_count()};
   const Target t_racs2{&client, racs2_set, [&] { return racs2.io_cpu_seconds(); }, racs2.io_thread_count()};
   const Target t_echo{&client, echo_set, [&] { return echo.io_cpu_seconds(); }, 1};
+  const Target t_echo_n{&client, echo_n_set, [&] { return echo_n.io_cpu_seconds(); }, echo_n.io_thread_count()};
 
   std::string wire = "`" + steady[0].substr(0, steady[0].size() - 1) + "`";
   for (auto at = wire.find('\n'); at != std::string::npos; at = wire.find('\n')) wire.replace(at, 1, "\\n");
@@ -145,7 +150,11 @@ int main(int argc, char** argv) {
   bench::describe(g64, std::to_string(kMidSessions) + " sessions, closed loop." + same +
                            " `racs_read_binary_1io`: a second listener with the same setup but racs.io_threads = 1, " +
                            std::to_string(kMidSessions) +
-                           " sessions of its own. Closed loop, so by Little's law latency = sessions / "
+                           " sessions of its own. `tls_echo_same_threads`: the echo server on as many loops as "
+                           "`racs_read_binary` has (" + std::to_string(racs.io_thread_count()) +
+                           "), for comparing like with like: on a 2-core host the load client shares the cores, "
+                           "and a second server thread mostly sleeps and wakes (preempting the client) instead of "
+                           "adding throughput. Closed loop, so by Little's law latency = sessions / "
                            "throughput: p99 under 1 ms at 64 sessions needs well over 64k APDUs/s.");
   bench::describe(g1024, std::to_string(kMaxSessions) + " sessions (racs.max_sessions' default), closed loop." + same);
   bench::describe(gp, std::to_string(kMidSessions) + " sessions, paced: each session sends one request every " +
@@ -168,6 +177,7 @@ int main(int argc, char** argv) {
   reg(g64 + "/baseline_tls_echo", t_echo, kMidSessions, closed);
   reg(g64 + "/racs_read_binary", t_racs, kMidSessions, closed);
   reg(g64 + "/racs_read_binary_1io", t_racs2, kMidSessions, closed);
+  reg(g64 + "/tls_echo_same_threads", t_echo_n, kMidSessions, closed);
   reg(g1024 + "/baseline_tls_echo", t_echo, kMaxSessions, closed);
   reg(g1024 + "/racs_read_binary", t_racs, kMaxSessions, closed);
   reg(gp + "/baseline_tls_echo_paced", t_echo, kMidSessions, kPace);

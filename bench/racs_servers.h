@@ -171,20 +171,23 @@ class RacsServer {
 // The floor: TLS with the listener's context and the same framing (a request is lines up to a line
 // "END"), no RACS parsing, no card, no thread hop: each request is answered on the I/O thread with
 // `response`, which the caller sets to exactly what RACS answers (same size, same TLS records).
+// `threads` event loops (an io_context and a thread each, connections dealt round-robin), as the
+// RACS listener runs on racs.io_threads loops.
 class EchoServer {
  public:
-  explicit EchoServer(const crypto::TlsContext& tls)
-      : ssl_(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())) {
+  explicit EchoServer(const crypto::TlsContext& tls, std::size_t threads = 1)
+      : ssl_(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())), loops_(threads) {
     const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
     acceptor_.open(ep.protocol());
     acceptor_.bind(ep);
     acceptor_.listen(asio::socket_base::max_listen_connections);
     accept();
-    thread_ = std::thread([this] { io_.run(); });
+    loops_.run_threads();
+    handles_ = loops_.native_handles();
   }
   ~EchoServer() {
-    io_.stop();
-    thread_.join();
+    loops_.stop();
+    loops_.join_threads();
   }
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
@@ -192,7 +195,12 @@ class EchoServer {
   // Before the first request is sent (the I/O thread reads it after a post, which orders the write).
   void set_response(std::string r) { response_ = std::move(r); }
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  double io_cpu_seconds() { return thread_cpu_seconds(thread_.native_handle()); }
+  double io_cpu_seconds() {
+    double sum = 0;
+    for (auto h : handles_) sum += thread_cpu_seconds(h);
+    return sum;
+  }
+  int io_thread_count() const { return static_cast<int>(handles_.size()); }
   // "TLSv1.3 TLS_AES_256_GCM_SHA384" of the last handshake, for the report.
   std::string tls_summary() const {
     std::lock_guard lock(mu_);
@@ -232,7 +240,7 @@ class EchoServer {
   };
 
   void accept() {
-    acceptor_.async_accept([this](const asio::error_code& ec, tcp::socket s) {
+    acceptor_.async_accept(loops_.loop(next_++ % loops_.size()), [this](const asio::error_code& ec, tcp::socket s) {
       if (ec) return;
       std::make_shared<Conn>(*this, std::move(s))->start();
       accept();
@@ -240,12 +248,13 @@ class EchoServer {
   }
 
   asio::ssl::context ssl_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_{io_};
+  server::racs::IoLoops loops_;
+  tcp::acceptor acceptor_{loops_.loop(0)};  // accepts on loop 0's thread only: next_ needs no lock
+  std::size_t next_ = 0;
   std::string response_;
   mutable std::mutex mu_;
   std::string summary_;
-  std::thread thread_;
+  std::vector<std::thread::native_handle_type> handles_;
 };
 
 }  // namespace sesame::bench::racs
