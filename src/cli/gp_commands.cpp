@@ -6,6 +6,7 @@
 
 #include "card/card_service.h"
 #include "cli/life_cycle_names.h"
+#include "cli/reader_commands.h"
 #include "host/gp/get_status.h"
 #include "host/gp/install.h"
 #include "host/gp/put_key.h"
@@ -63,20 +64,13 @@ SecureBytes key_or_default(const std::string& hex) {
 
 // As `sesame racs`: explicit files win, else the development PKI sesamed made in the state dir.
 host::racs::RacsCredentials credentials(const GpCommands::Options& o, const std::string& state_dir) {
-  const std::filesystem::path pki = std::filesystem::path(state_dir.empty() ? "var" : state_dir) / "pki";
-  auto or_default = [&](const std::string& given, const char* file) {
-    if (!given.empty()) return std::filesystem::path(given);
-    const auto p = pki / file;
-    return std::filesystem::exists(p) ? p : std::filesystem::path();
-  };
-  host::racs::RacsCredentials c;
-  c.cert = or_default(o.cert, "admin.pem");
-  c.key = or_default(o.key, "admin.key");
-  c.pin_sha256 = o.pin_sha256;
-  c.ca = o.ca.empty() && o.pin_sha256.empty() ? or_default("", "ca.pem") : std::filesystem::path(o.ca);
-  if (c.cert.empty() || c.key.empty())
-    fail(Errc::invalid_argument, "no client certificate: give --cert and --key (or run sesamed once for the dev PKI)");
-  return c;
+  RacsCommandOptions r;
+  r.cert = o.cert;
+  r.key = o.key;
+  r.ca = o.ca;
+  r.pin_sha256 = o.pin_sha256;
+  r.state_dir = state_dir;
+  return racs_credentials(r);
 }
 
 void print_registry(gp::Scp03Session& s) {

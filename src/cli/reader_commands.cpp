@@ -18,31 +18,11 @@ namespace {
 
 using host::racs::RacsUri;
 
-// Explicit options win; otherwise the development PKI sesamed made in the state dir, so that
-// `sesame racs list --url racs://localhost` works beside `make run`.
-host::racs::RacsCredentials credentials(const RacsCommandOptions& o) {
-  const std::filesystem::path pki = std::filesystem::path(o.state_dir.empty() ? "var" : o.state_dir) / "pki";
-  auto or_default = [&](const std::string& given, const char* file) {
-    if (!given.empty()) return std::filesystem::path(given);
-    const auto p = pki / file;
-    return std::filesystem::exists(p) ? p : std::filesystem::path();
-  };
-  host::racs::RacsCredentials c;
-  c.cert = or_default(o.cert, "admin.pem");
-  c.key = or_default(o.key, "admin.key");
-  c.pin_sha256 = o.pin_sha256;
-  c.ca = o.ca.empty() && o.pin_sha256.empty() ? or_default("", "ca.pem") : std::filesystem::path(o.ca);
-  if (c.cert.empty() || c.key.empty())
-    fail(Errc::invalid_argument,
-         "no client certificate: give --cert and --key (or run sesamed once for the dev PKI)");
-  return c;
-}
-
 std::shared_ptr<host::racs::RacsClient> racs_client(const RacsCommandOptions& o, const RacsUri& uri) {
   host::racs::RacsClientOptions opts;
   opts.timeout = std::chrono::milliseconds(o.timeout_ms);
   return std::make_shared<host::racs::RacsClient>(uri.host, uri.port,
-                                                  host::racs::make_client_tls(credentials(o)), opts);
+                                                  host::racs::make_client_tls(racs_credentials(o)), opts);
 }
 
 RacsUri card_uri(const RacsCommandOptions& o) {
@@ -76,6 +56,27 @@ host::PcscReader open_pcsc(const PcscCommandOptions& o) {
 }
 
 }  // namespace
+
+// Explicit options win; otherwise the development PKI sesamed made in the state dir, so that
+// `sesame racs list --url racs://localhost` works beside `make run`.
+host::racs::RacsCredentials racs_credentials(const RacsCommandOptions& o) {
+  const std::filesystem::path pki = std::filesystem::path(o.state_dir.empty() ? "var" : o.state_dir) / "pki";
+  auto or_default = [&](const std::string& given, const char* file) {
+    if (!given.empty()) return std::filesystem::path(given);
+    const auto p = pki / file;
+    return std::filesystem::exists(p) ? p : std::filesystem::path();
+  };
+  host::racs::RacsCredentials c;
+  c.cert = or_default(o.cert, "admin.pem");
+  c.key = or_default(o.key, "admin.key");
+  c.pin_sha256 = o.pin_sha256;
+  c.ca = o.ca.empty() && o.pin_sha256.empty() ? or_default("", "ca.pem") : std::filesystem::path(o.ca);
+  if (c.cert.empty() || c.key.empty())
+    fail(Errc::invalid_argument,
+         "no client certificate: give --cert and --key (or run sesamed once for the dev PKI)");
+  return c;
+}
+
 
 std::string sw_text(ByteView response) {
   if (response.size() < 2) return "(no status word)";

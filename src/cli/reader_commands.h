@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "host/racs/racs_client.h"
 #include "host/reader.h"
 #include "util/bytes.h"
 
@@ -30,6 +31,11 @@ struct RacsCommandOptions {
   std::string state_dir;  // for the dev PKI defaults: <state>/pki/admin.pem, admin.key, ca.pem
   int timeout_ms = 15000;
 };
+
+// The client certificate, key and server pin for a RACS connection: explicit options win, else the
+// development PKI sesamed made in <state_dir>/pki (var/ by default). Error(invalid_argument) without
+// a certificate.
+host::racs::RacsCredentials racs_credentials(const RacsCommandOptions& options);
 
 // `sesame racs list`: the SEIDs the user may see, one per line.
 void racs_list(const RacsCommandOptions& options);
