@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "card_world.h"
 #include "applets/builtin.h"
 #include "applets/demo/demo_applet.h"
 #include "card/card_service.h"
@@ -31,31 +32,15 @@ using namespace sesame;
 
 namespace {
 
-[[noreturn]] void violation(const char* what) {
-  std::fprintf(stderr, "fuzz_card: invariant violated: %s\n", what);
-  std::abort();
-}
+[[noreturn]] void violation(const char* what) { fuzz::violation("fuzz_card", what); }
 
 constexpr const char* kSeid = "fuzz";
 
-struct World {
-  card::AppletRegistry registry = applets::builtin_registry();
-  std::unique_ptr<store::Store> store = store::open_memory_store(crypto::random_secret(32));
-  card::CardService service{*store, registry};
-};
-
-World& world() {
-  static World w;
-  return w;
-}
+using World = fuzz::CardWorld;
+World& world() { return fuzz::card_world(); }
 
 void check_response(ByteView command, const Bytes& response) {
-  if (response.size() < 2) violation("response shorter than SW1 SW2");
-  const std::uint8_t sw1 = response[response.size() - 2];
-  if (!((sw1 >= 0x61 && sw1 <= 0x6F) || (sw1 >= 0x90 && sw1 <= 0x9F)))
-    violation("SW1 outside 61..6F, 90..9F");
-  // ISO/IEC 7816-4 §5.6: after an execution or checking error (64..6F) the data field is absent.
-  if (sw1 >= 0x64 && sw1 <= 0x6F && response.size() != 2) violation("data with an error status word");
+  fuzz::check_status_word("fuzz_card", response);
   std::optional<iso7816::CommandApdu> c;
   try {
     c = iso7816::CommandApdu::parse(command);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "card_world.h"
 #include "applets/builtin.h"
 #include "applets/eid/eid_applet.h"
 #include "card/card_service.h"
@@ -29,23 +30,12 @@ using namespace sesame;
 
 namespace {
 
-[[noreturn]] void violation(const char* what) {
-  std::fprintf(stderr, "fuzz_eid_apdu: invariant violated: %s\n", what);
-  std::abort();
-}
+[[noreturn]] void violation(const char* what) { fuzz::violation("fuzz_eid_apdu", what); }
 
 constexpr const char* kSeid = "fuzz-eid";
 
-struct World {
-  card::AppletRegistry registry = applets::builtin_registry();
-  std::unique_ptr<store::Store> store = store::open_memory_store(crypto::random_secret(32));
-  card::CardService service{*store, registry};
-};
-
-World& world() {
-  static World w;
-  return w;
-}
+using World = fuzz::CardWorld;
+World& world() { return fuzz::card_world(); }
 
 Bytes install_params() {
   namespace a = applets::eid;

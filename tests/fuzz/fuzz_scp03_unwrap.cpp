@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+#include "card_world.h"
 #include "applets/builtin.h"
 #include "card/card_service.h"
 #include "crypto/random.h"
@@ -28,10 +29,7 @@ namespace scp03 = iso7816::scp03;
 
 namespace {
 
-[[noreturn]] void violation(const char* what) {
-  std::fprintf(stderr, "fuzz_scp03_unwrap: invariant violated: %s\n", what);
-  std::abort();
-}
+[[noreturn]] void violation(const char* what) { fuzz::violation("fuzz_scp03_unwrap", what); }
 
 constexpr const char* kSeid = "fuzz-scp03";
 constexpr std::uint8_t kLevels[] = {0x00, 0x01, 0x03, 0x11, 0x13, 0x31, 0x33};
@@ -42,16 +40,8 @@ scp03::StaticKeys test_keys() {
   return {k, k, k};
 }
 
-struct World {
-  card::AppletRegistry registry = applets::builtin_registry();
-  std::unique_ptr<store::Store> store = store::open_memory_store(crypto::random_secret(32));
-  card::CardService service{*store, registry};
-};
-
-World& world() {
-  static World w;
-  return w;
-}
+using World = fuzz::CardWorld;
+World& world() { return fuzz::card_world(); }
 
 iso7816::ResponseApdu transmit(ByteView command) {
   Bytes r;
@@ -60,10 +50,7 @@ iso7816::ResponseApdu transmit(ByteView command) {
   } catch (...) {
     violation("transmit threw");
   }
-  if (r.size() < 2) violation("response shorter than SW1 SW2");
-  const std::uint8_t sw1 = r[r.size() - 2];
-  if (!((sw1 >= 0x61 && sw1 <= 0x6F) || (sw1 >= 0x90 && sw1 <= 0x9F))) violation("SW1 outside 61..6F, 90..9F");
-  if (sw1 >= 0x64 && sw1 <= 0x6F && r.size() != 2) violation("data with an error status word");
+  fuzz::check_status_word("fuzz_scp03_unwrap", r);
   return iso7816::ResponseApdu::parse(r);
 }
 
