@@ -66,8 +66,13 @@ class RsaPrivateKey {
   // bits: kRsaMinBits..kRsaMaxBits, a multiple of 8. EMV also allows public exponent 3.
   static RsaPrivateKey generate(std::size_t bits, std::uint32_t public_exponent = 65537);
   static RsaPrivateKey from_components(const RsaPrivateComponents& c);
-  // DER PKCS#8 PrivateKeyInfo with rsaEncryption.
+  // DER PKCS#8 PrivateKeyInfo with rsaEncryption. Checks the key is consistent (for a key with its
+  // factors OpenSSL's pairwise check tests p and q for primality: milliseconds).
   static RsaPrivateKey from_pkcs8_der(ByteView der);
+  // The same for a key that this program checked with from_pkcs8_der when it received it and has
+  // kept since in integrity-protected storage (a sealed card record): decoded without the checks,
+  // so a card that signs with it pays for the decoding only.
+  static RsaPrivateKey from_checked_pkcs8_der(ByteView der);
 
   const RsaPublicKey& public_key() const noexcept;
   std::size_t bits() const noexcept;

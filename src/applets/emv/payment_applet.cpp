@@ -158,7 +158,7 @@ class PaymentApplet final : public card::Applet {
     if (apdu.data.size() != dol::dol_data_length(dol::parse_dol(dol::kDdol))) throw_sw(Sw::wrong_length);
     Bytes dyn{0x08};
     append(dyn, ctx.random(8));
-    const auto key = crypto::RsaPrivateKey::from_pkcs8_der(required_secret(st, rec::kIccKey).view());
+    const auto key = crypto::RsaPrivateKey::from_checked_pkcs8_der(required_secret(st, rec::kIccKey).view());
     return {tlv_encode(0x80, crypto::emv::sign_dynamic_data(key, dyn, apdu.data)), 0x9000};
   }
 
@@ -336,7 +336,7 @@ class PaymentApplet final : public card::Applet {
       // the response's data objects other than the SDAD, in the order they are returned.
       const Bytes tx_hash = crypto::sha1(concat({txn.pdol_data, cdol1_data, cdol2_data, t27, t36, t10}));
       const crypto::emv::CdaDynamicData dd{ctx.random(8), cid, ac, tx_hash};
-      const auto key = crypto::RsaPrivateKey::from_pkcs8_der(required_secret(st, rec::kIccKey).view());
+      const auto key = crypto::RsaPrivateKey::from_checked_pkcs8_der(required_secret(st, rec::kIccKey).view());
       append_tlv(body, 0x9F4B, crypto::emv::sign_dynamic_data(key, crypto::emv::encode_cda_dynamic_data(dd), unpredictable));
     } else {
       append_tlv(body, 0x9F26, ac);

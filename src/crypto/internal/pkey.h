@@ -45,7 +45,8 @@ EVP_PKEY* evp_pkey_of(const RsaPrivateKey& key) noexcept;
 EcPublicKey ec_public_key_from(EvpPkeyPtr pkey);
 EcPrivateKey ec_private_key_from(EvpPkeyPtr pkey);
 RsaPublicKey rsa_public_key_from(EvpPkeyPtr pkey);
-RsaPrivateKey rsa_private_key_from(EvpPkeyPtr pkey);
+// `check`: verify the key is consistent (see RsaPrivateKey::from_pkcs8_der).
+RsaPrivateKey rsa_private_key_from(EvpPkeyPtr pkey, bool check = true);
 
 // EVP_PKEY_EC or EVP_PKEY_RSA (or another EVP_PKEY_* id) of a decoded key, so a caller holding an
 // SPKI of unknown type can pick the constructor above.

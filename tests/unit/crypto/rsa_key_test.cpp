@@ -156,5 +156,26 @@ TEST(RsaPrivateKey, ComponentsRoundTripAndConsistencyCheck) {
   expect_errc(Errc::invalid_argument, [&] { RsaPrivateKey::from_components(partial); });
 }
 
+// from_checked_pkcs8_der: the same key as from_pkcs8_der gives, without the consistency checks
+// (for keys checked once and kept sealed); malformed DER is still refused.
+TEST(RsaPrivateKey, CheckedPkcs8DecodesTheSameKey) {
+  const RsaPrivateKey key = RsaPrivateKey::generate(1024, 3);
+  const SecureBytes der = key.to_pkcs8_der();
+  const RsaPrivateKey again = RsaPrivateKey::from_checked_pkcs8_der(der.view());
+  Bytes x(key.modulus_size(), 0);
+  x[1] = 0x6A;
+  x.back() = 0xBC;
+  EXPECT_EQ(again.raw_private(x), key.raw_private(x));
+  EXPECT_EQ(again.public_key().modulus(), key.public_key().modulus());
+  Bytes broken(der.view().begin(), der.view().end());
+  broken.resize(broken.size() / 2);
+  EXPECT_THROW(RsaPrivateKey::from_checked_pkcs8_der(broken), Error);
+  Bytes trailing(der.view().begin(), der.view().end());
+  trailing.push_back(0x00);
+  expect_errc(Errc::parse, [&] { RsaPrivateKey::from_checked_pkcs8_der(trailing); });
+  const SecureBytes ec = EcPrivateKey::generate(Curve::p256).to_pkcs8_der();
+  expect_errc(Errc::crypto, [&] { RsaPrivateKey::from_checked_pkcs8_der(ec.view()); });
+}
+
 }  // namespace
 }  // namespace sesame::crypto
