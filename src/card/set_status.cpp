@@ -1,5 +1,6 @@
 #include "card/set_status.h"
 
+#include "card/administer.h"
 #include "card/card.h"
 #include "card/record_journal.h"
 #include "iso7816/status_word.h"
@@ -10,21 +11,6 @@ namespace {
 
 using iso7816::Sw;
 using iso7816::throw_sw;
-
-template <class F>
-void administer(F&& f) {
-  try {
-    f();
-  } catch (const StoreFailure&) {
-    throw;  // a memory failure: 6581 and the card reloads (card.cpp guarded())
-  } catch (const Error& e) {
-    switch (e.code()) {
-      case Errc::not_found: throw_sw(Sw::referenced_data_not_found);
-      case Errc::invalid_argument: throw_sw(Sw::incorrect_data);
-      default: throw_sw(Sw::conditions_not_satisfied);
-    }
-  }
-}
 
 }  // namespace
 
