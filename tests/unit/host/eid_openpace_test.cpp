@@ -3,7 +3,7 @@
 //     and then reads DG14 with secure messaging computed by OpenPACE (EAC_encrypt/authenticate);
 //  2. our terminal (host/eid) runs PACE against a card whose cryptography is OpenPACE's card side
 //     (PICC) and reads a file through our SM channel, checked by OpenPACE.
-// Only the test links libeac. Without it (no SESAME_HAVE_LIBEAC) the tests skip.
+// Only the tests link libeac (Debian libeac-dev, installed by scripts/install-deps; required).
 #include <gtest/gtest.h>
 
 #include "eid_card_harness.h"
@@ -12,19 +12,15 @@
 #include "util/hex.h"
 #include "util/tlv.h"
 
-#ifdef SESAME_HAVE_LIBEAC
 #include <eac/eac.h>
 #include <eac/pace.h>
 #include <openssl/buffer.h>
 
 #include <cstring>
 #include <memory>
-#endif
 
 namespace sesame::host::eid {
 namespace {
-
-#ifdef SESAME_HAVE_LIBEAC
 
 struct BufFree {
   void operator()(BUF_MEM* b) const noexcept { BUF_MEM_free(b); }
@@ -223,17 +219,6 @@ TEST(EidOpenPace, OurTerminalWithWrongPinAgainstOpenPaceCard) {
     EXPECT_EQ(e.sw(), 0x6300);
   }
 }
-
-#else
-
-TEST(EidOpenPace, OpenPaceTerminalAgainstOurCard) {
-  GTEST_SKIP() << "OpenPACE (libeac) not found at configure time";
-}
-TEST(EidOpenPace, OurTerminalAgainstOpenPaceCard) {
-  GTEST_SKIP() << "OpenPACE (libeac) not found at configure time";
-}
-
-#endif
 
 }  // namespace
 }  // namespace sesame::host::eid
