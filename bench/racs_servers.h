@@ -32,7 +32,7 @@
 #include "server/racs/access_policy.h"
 #include "server/racs/racs_audit.h"
 #include "server/racs/racs_config.h"
-#include "server/racs/io_loops.h"
+#include "server/io_loops.h"
 #include "server/racs/racs_listener.h"
 #include "store/memory_store.h"
 #include "util/hex.h"
@@ -162,7 +162,7 @@ class RacsServer {
   server::racs::AccessPolicy policy_;
   server::racs::PolicySource policy_source_ = server::racs::PolicySource::borrowing(policy_);
   NullAudit audit_;
-  server::racs::IoLoops loops_;
+  server::IoLoops loops_;
   asio::thread_pool pool_{2};  // sesamed's card pool
   std::unique_ptr<server::racs::RacsListener> listener_;
   std::vector<std::thread::native_handle_type> handles_;
@@ -248,7 +248,7 @@ class EchoServer {
   }
 
   asio::ssl::context ssl_;
-  server::racs::IoLoops loops_;
+  server::IoLoops loops_;
   tcp::acceptor acceptor_{loops_.loop(0)};  // accepts on loop 0's thread only: next_ needs no lock
   std::size_t next_ = 0;
   std::string response_;

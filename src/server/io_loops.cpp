@@ -1,8 +1,8 @@
-#include "server/racs/io_loops.h"
+#include "server/io_loops.h"
 
 #include <algorithm>
 
-namespace sesame::server::racs {
+namespace sesame::server {
 
 IoLoops::IoLoops(std::size_t threads) {
   const std::size_t n = std::max<std::size_t>(1, threads);
@@ -66,4 +66,4 @@ std::vector<std::thread::native_handle_type> IoLoops::native_handles() {
   return h;
 }
 
-}  // namespace sesame::server::racs
+}  // namespace sesame::server

@@ -1,4 +1,5 @@
-// The RACS I/O threads: one io_context per thread (concurrency hint 1), each run by its own thread.
+// The network I/O threads, shared by RACS and HTTPS: one io_context per thread (concurrency hint 1),
+// each run by its own thread.
 // The listener spreads connections over them round-robin, so a connection's handlers always run on
 // one thread: no strand, no lock in the scheduler, no cross-thread wake-up per request. (One
 // io_context shared by several threads needed a strand per connection and woke threads through a
@@ -14,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace sesame::server::racs {
+namespace sesame::server {
 
 class IoLoops {
  public:
@@ -49,4 +50,4 @@ class IoLoops {
   std::exception_ptr failure_;
 };
 
-}  // namespace sesame::server::racs
+}  // namespace sesame::server

@@ -24,7 +24,7 @@
 #include "server/http/https_listener.h"
 #include "server/racs/access_tables.h"
 #include "server/racs/racs_audit.h"
-#include "server/racs/io_loops.h"
+#include "server/io_loops.h"
 #include "server/racs/racs_listener.h"
 #include "server/vpcd_bridge.h"
 #include "util/error.h"
@@ -151,7 +151,7 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
            HttpSetup* http_setup) {
   asio::io_context io;
   // RACS and HTTPS share the network loops (racs.io_threads of them).
-  racs::IoLoops racs_loops(racs::io_thread_count(racs_setup ? racs_setup->config : racs::RacsConfig{}));
+  IoLoops racs_loops(racs::io_thread_count(racs_setup ? racs_setup->config : racs::RacsConfig{}));
   asio::thread_pool card_pool(2);
   CardLocks locks;  // one lock per card for every transport: vpcd slots and RACS sessions
   std::vector<std::unique_ptr<VpcdBridge>> bridges;

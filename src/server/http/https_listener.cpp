@@ -8,7 +8,7 @@
 #include <set>
 
 #include "crypto/tls_context.h"
-#include "server/racs/io_loops.h"
+#include "server/io_loops.h"
 #include "util/error.h"
 
 namespace sesame::server::http {
@@ -19,7 +19,7 @@ using Clock = std::chrono::steady_clock;
 struct HttpConnection;
 
 struct HttpsListener::Impl : std::enable_shared_from_this<HttpsListener::Impl> {
-  Impl(racs::IoLoops& l, const crypto::TlsContext& tls, const Router& r, std::string a, std::uint16_t p,
+  Impl(IoLoops& l, const crypto::TlsContext& tls, const Router& r, std::string a, std::uint16_t p,
        ListenerLimits lim)
       : loops(l),
         ssl(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())),
@@ -29,7 +29,7 @@ struct HttpsListener::Impl : std::enable_shared_from_this<HttpsListener::Impl> {
         limits(lim),
         acceptor(asio::make_strand(l.loop(0))) {}
 
-  racs::IoLoops& loops;
+  IoLoops& loops;
   asio::ssl::context ssl;
   const Router& router;
   std::string address;
@@ -124,7 +124,10 @@ struct HttpConnection : std::enable_shared_from_this<HttpConnection> {
                       [self = shared_from_this(), keep_alive](const asio::error_code& ec, std::size_t) {
                         if (self->finished) return;
                         if (ec || !keep_alive) return self->finish(!ec);
-                        if (!self->pending.empty()) return self->parse();  // a pipelined request
+                        if (!self->pending.empty()) {  // a pipelined request: its own deadline
+                          self->arm(self->listener->limits.request_timeout, "request timeout");
+                          return self->parse();
+                        }
                         self->arm(self->listener->limits.idle_timeout, "idle timeout");
                         self->read();
                       });
@@ -181,7 +184,7 @@ void HttpsListener::Impl::accept() {
   });
 }
 
-HttpsListener::HttpsListener(racs::IoLoops& loops, const crypto::TlsContext& tls, const Router& router,
+HttpsListener::HttpsListener(IoLoops& loops, const crypto::TlsContext& tls, const Router& router,
                              std::string address, std::uint16_t port, ListenerLimits limits)
     : impl_(std::make_shared<Impl>(loops, tls, router, std::move(address), port, limits)) {
   if (!tls.is_server()) fail(Errc::invalid_argument, "https: the listener needs a server TLS context");

@@ -15,7 +15,7 @@
 namespace sesame::crypto {
 class TlsContext;
 }
-namespace sesame::server::racs {
+namespace sesame::server {
 class IoLoops;
 }
 
@@ -32,7 +32,7 @@ struct ListenerLimits {
 class HttpsListener {
  public:
   // `router` and `loops` must outlive the listener. port 0: a free port (tests), see port().
-  HttpsListener(racs::IoLoops& loops, const crypto::TlsContext& tls, const Router& router, std::string address,
+  HttpsListener(IoLoops& loops, const crypto::TlsContext& tls, const Router& router, std::string address,
                 std::uint16_t port, ListenerLimits limits = {});
   ~HttpsListener();
   HttpsListener(const HttpsListener&) = delete;

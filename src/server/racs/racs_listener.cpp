@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "crypto/tls_context.h"
-#include "server/racs/io_loops.h"
+#include "server/io_loops.h"
 #include "server/racs/racs_session.h"
 #include "util/error.h"
 #include "util/secure_buffer.h"

@@ -25,13 +25,13 @@ class TlsContext;
 
 namespace sesame::server {
 class CardLocks;
+class IoLoops;
 }
 
 namespace sesame::server::racs {
 
 class PolicySource;
 class AuditLog;
-class IoLoops;
 
 class RacsListener {
  public:
