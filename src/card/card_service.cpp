@@ -94,6 +94,18 @@ struct CardService::Impl {
     }
   }
 
+  // The handle's slot, locked: the one it has unless release() retired it or the card was deleted
+  // (and perhaps created again), else the map's (slot() throws not_found for a card that is gone).
+  std::unique_lock<std::mutex> locked_slot(std::shared_ptr<CardSlot>& s, const std::string& seid) {
+    for (;;) {
+      if (!s) s = slot(seid);
+      std::unique_lock lock(s->mu);
+      if (!s->retired && !s->deleted) return lock;
+      lock.unlock();
+      s.reset();
+    }
+  }
+
   // Runs f(card) with the card's lock held, loading the card first if needed.
   template <class F>
   auto with_card(const std::string& seid, F&& f) {
@@ -109,16 +121,21 @@ struct CardService::Impl {
   template <class F, class G>
   auto with_card_or(const std::string& seid, F&& f, G&& unloadable) {
     auto [s, lock] = locked_slot(seid);
-    if (s->deleted) fail(Errc::not_found, "no card " + seid);
-    if (!s->card) {
+    return with_locked_card_or(*s, seid, std::forward<F>(f), std::forward<G>(unloadable));
+  }
+
+  template <class F, class G>
+  auto with_locked_card_or(CardSlot& s, const std::string& seid, F&& f, G&& unloadable) {
+    if (s.deleted) fail(Errc::not_found, "no card " + seid);
+    if (!s.card) {
       try {
-        load(*s, seid);
+        load(s, seid);
       } catch (const Error& e) {
         if (e.code() != Errc::integrity && e.code() != Errc::io) throw;
         return unloadable();
       }
     }
-    return f(*s->card);
+    return f(*s.card);
   }
 };
 
@@ -266,10 +283,24 @@ Bytes CardService::reset(const std::string& seid, bool warm) {
   return impl_->with_card_or(seid, [&](Card& c) { return c.reset(warm); }, [] { return sesame_atr(); });
 }
 
+namespace {
+Bytes memory_failure() { return iso7816::ResponseApdu{{}, iso7816::sw_value(iso7816::Sw::memory_failure)}.encode(); }
+}  // namespace
+
 Bytes CardService::transmit(const std::string& seid, ByteView command_apdu) {
-  return impl_->with_card_or(seid, [&](Card& c) { return c.transmit(command_apdu); }, [] {
-    return iso7816::ResponseApdu{{}, iso7816::sw_value(iso7816::Sw::memory_failure)}.encode();
-  });
+  return impl_->with_card_or(seid, [&](Card& c) { return c.transmit(command_apdu); }, memory_failure);
+}
+
+CardService::Handle CardService::handle(const std::string& seid) {
+  Handle h;
+  h.seid_ = seid;  // the slot is found on first use
+  return h;
+}
+
+Bytes CardService::transmit(Handle& card, ByteView command_apdu) {
+  const auto lock = impl_->locked_slot(card.slot_, card.seid_);
+  return impl_->with_locked_card_or(*card.slot_, card.seid_, [&](Card& c) { return c.transmit(command_apdu); },
+                                    memory_failure);
 }
 
 }  // namespace sesame::card

@@ -17,6 +17,7 @@ class Store;
 namespace sesame::card {
 
 class AppletRegistry;
+struct CardSlot;
 
 // GlobalPlatform card life cycle (GP Card Specification 2.3, §5.1.1), coded as in GET STATUS.
 enum class CardLifeCycle : std::uint8_t {
@@ -100,6 +101,24 @@ class CardService {
   // applet module the registry does not have. info() and the administration calls still throw
   // Error(Errc::integrity) / Error(Errc::io) for a card that fails to load.
   Bytes transmit(const std::string& seid, ByteView command_apdu);
+
+  // A caller's reference to one card (e.g. a RACS session that holds it). transmit(Handle&) does
+  // what transmit(seid) does without looking the SEID up in the card map under its shard lock,
+  // which every I/O thread would otherwise take on every APDU. A handle stays valid across
+  // release() and delete_card(): it finds the card again, or throws Error(Errc::not_found).
+  class Handle {
+   public:
+    Handle() = default;
+    const std::string& seid() const { return seid_; }
+
+   private:
+    friend class CardService;
+    std::string seid_;
+    std::shared_ptr<CardSlot> slot_;  // empty until first use or after the slot was retired
+  };
+  // Does not look the card up: an unknown SEID throws Error(Errc::not_found) on first transmit.
+  Handle handle(const std::string& seid);
+  Bytes transmit(Handle& card, ByteView command_apdu);
 
  private:
   struct Impl;

@@ -102,13 +102,19 @@ class PolicySource {
   PolicySource& operator=(const PolicySource&) = delete;
 
   std::shared_ptr<const AccessPolicy> current() const { return current_.load(std::memory_order_acquire); }
+  // Bumped after each replace(). Sessions compare it per request and load current() only when it
+  // moved: the atomic shared_ptr's load takes a lock bit and a reference count on one cache line,
+  // which every I/O thread would otherwise write on every request.
+  std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
   void replace(AccessPolicy next) {
     current_.store(std::make_shared<const AccessPolicy>(std::move(next)), std::memory_order_release);
+    version_.fetch_add(1, std::memory_order_acq_rel);
   }
 
  private:
   explicit PolicySource(std::shared_ptr<const AccessPolicy> p) : current_(std::move(p)) {}
   std::atomic<std::shared_ptr<const AccessPolicy>> current_;
+  std::atomic<std::uint64_t> version_{0};
 };
 
 }  // namespace sesame::server::racs

@@ -40,7 +40,8 @@ Bytes with_le(ByteView header4, std::uint8_t le) {
 }  // namespace
 
 RacsSession::RacsSession(SessionEnv& env, SessionId id, std::string user, std::string peer)
-    : env_(env), id_(id), user_(std::move(user)), peer_(std::move(peer)), policy_(env.policy.current()) {}
+    : env_(env), id_(id), user_(std::move(user)), peer_(std::move(peer)), policy_version_(env.policy.version()),
+      policy_(env.policy.current()) {}
 
 RacsSession::~RacsSession() { end("session destroyed"); }
 
@@ -68,11 +69,14 @@ bool RacsSession::visible(const std::string& seid) const {
 }
 
 void RacsSession::refresh_policy() {
+  const std::uint64_t version = env_.policy.version();  // read first: a replace() racing this is seen next time
+  if (version == policy_version_) return;
+  policy_version_ = version;
   auto now = env_.policy.current();
   if (now == policy_) return;
   policy_ = std::move(now);
   if (held_.empty()) return;
-  for (auto& [seid, gate] : held_) gate = ApduGate{};
+  for (auto& [seid, held] : held_) held.gate = ApduGate{};
   audit("access tables reloaded: selections on the held cards reset");
 }
 
@@ -259,7 +263,9 @@ RacsSession::Result RacsSession::poweron(const std::string& seid) {
   }
   try {
     const Bytes atr = env_.cards.power_on(seid);
-    held_[seid].clear();
+    auto& held = held_[seid];
+    held.gate.clear();
+    held.card = env_.cards.handle(seid);
     audit("card=" + seid + " poweron");
     return {prefix(CommandCode::power_on) + "SEID " + seid + " has been powered on, ATR=" + to_hex(atr), std::nullopt};
   } catch (...) {
@@ -302,7 +308,7 @@ RacsSession::Result RacsSession::reset(const std::string& seid, bool warm) {
   }
   try {
     const Bytes atr = env_.cards.reset(seid, warm);
-    it->second.clear();
+    it->second.gate.clear();
     audit("card=" + seid + (warm ? " reset warm" : " reset"));
     return {prefix(CommandCode::reset) + "SEID " + seid + " has been reset" + (warm ? " (warm)" : "") +
                 ", ATR=" + to_hex(atr),
@@ -314,16 +320,20 @@ RacsSession::Result RacsSession::reset(const std::string& seid, bool warm) {
 
 RacsSession::Result RacsSession::apdu(const Command& cmd) {
   const std::string& seid = cmd.word;
-  if (!visible(seid)) return {{}, command_error(ErrorClass::bad_parameter, CommandCode::apdu, "APDU invalid SEID")};
   auto it = held_.find(seid);
+  // A card this session holds is known to exist; if it was deleted since, the card service answers
+  // not_found on transmit, which is the same -4xx. Asking the store on every APDU cost a store
+  // lookup (an SQL query on SQLite) and a lock shared by all I/O threads.
+  const bool may_see = it == held_.end() ? visible(seid) : policy_->can_see(user_, seid);
+  if (!may_see) return {{}, command_error(ErrorClass::bad_parameter, CommandCode::apdu, "APDU invalid SEID")};
   if (it == held_.end()) {
     if (env_.locks.acquire(seid, id_) == CardLocks::Result::in_use)
       return {{}, command_error(ErrorClass::in_use, CommandCode::apdu,
                                 "APDU error, SEID " + seid + " already In Use, SHUTDOWN required")};
     audit("card=" + seid + " taken");
-    it = held_.emplace(seid, ApduGate{}).first;
+    it = held_.emplace(seid, HeldCard{ApduGate{}, env_.cards.handle(seid)}).first;
   }
-  ApduGate& gate = it->second;
+  ApduGate& gate = it->second.gate;
   const ApduGate::Decision d = gate.check(cmd.apdu, *policy_, user_, seid);
   if (d.kind == ApduGate::Kind::select)
     audit("card=" + seid + " select aid=" + to_hex(d.aid) + " channel=" + std::to_string(d.channel) +
@@ -343,7 +353,7 @@ RacsSession::Result RacsSession::apdu(const Command& cmd) {
     }
   }
   std::optional<RacsError> error;
-  const Bytes response = exchange(seid, cmd.apdu, cmd.options, gate, error);
+  const Bytes response = exchange(it->second.card, cmd.apdu, cmd.options, error);
   if (error) return {{}, error};
   ++apdus_;
   gate.after(cmd.apdu, d, response);
@@ -355,10 +365,11 @@ RacsSession::Result RacsSession::apdu(const Command& cmd) {
   return {prefix(CommandCode::apdu) + to_hex(response), std::nullopt};
 }
 
-Bytes RacsSession::exchange(const std::string& seid, ByteView command, const ApduOptions& options, ApduGate&,
+Bytes RacsSession::exchange(card::CardService::Handle& card, ByteView command, const ApduOptions& options,
                             std::optional<RacsError>& error) {
+  const std::string& seid = card.seid();
   const auto send = [&](ByteView c) -> Bytes {
-    Bytes r = env_.cards.transmit(seid, c);
+    Bytes r = env_.cards.transmit(card, c);
     if (spdlog::should_log(spdlog::level::debug))
       spdlog::debug("racs session {} {}: {} -> {}", id_, seid, describe_command(c), describe_response(r));
     return r;
@@ -427,7 +438,7 @@ void RacsSession::end(std::string_view reason) {
   ended_ = true;
   closed_ = true;
   std::size_t released = 0;
-  for (const auto& [seid, gate] : held_) {
+  for (const auto& [seid, held] : held_) {
     try {
       env_.cards.power_off(seid);
       env_.cards.release(seid);

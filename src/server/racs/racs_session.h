@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "card/card_service.h"
 #include "server/card_locks.h"
 #include "server/racs/access_policy.h"
 #include "server/racs/apdu_gate.h"
@@ -20,9 +21,6 @@
 #include "server/racs/racs_request.h"
 #include "util/secure_buffer.h"
 
-namespace sesame::card {
-class CardService;
-}
 
 namespace sesame::server::racs {
 
@@ -84,7 +82,7 @@ class RacsSession {
   Result reset(const std::string& seid, bool warm);
   Result apdu(const Command& cmd);
   // Sends `command` with the 6Cxx re-send and MORE/FETCH chaining; the whole response.
-  Bytes exchange(const std::string& seid, ByteView command, const ApduOptions& options, ApduGate& gate,
+  Bytes exchange(card::CardService::Handle& card, ByteView command, const ApduOptions& options,
                  std::optional<RacsError>& error);
   // In a catch block: logs the CardService failure and maps it (card_failure.h).
   RacsError failed(CommandCode cmd, const std::string& seid);
@@ -98,7 +96,12 @@ class RacsSession {
   SessionEnv& env_;
   SessionId id_;
   std::string user_, peer_;
-  std::map<std::string, ApduGate> held_;  // the cards this session holds, each with its firewall
+  struct HeldCard {
+    ApduGate gate;                   // this session's APDU firewall on the card
+    card::CardService::Handle card;  // transmits without the card map's lookup
+  };
+  std::map<std::string, HeldCard> held_;  // the cards this session holds
+  std::uint64_t policy_version_;                 // env_.policy.version() when policy_ was taken
   std::shared_ptr<const AccessPolicy> policy_;  // the snapshot taken at the last BEGIN
 
   // Framing.

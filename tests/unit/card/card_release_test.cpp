@@ -126,5 +126,40 @@ TEST(CardReleaseTest, ReleaseRacingCommandsLosesNothing) {
   }
 }
 
+// CardService::Handle (what a RACS session keeps for a card it holds) answers like transmit(seid)
+// and finds the card again after release() retired its slot and after delete + create.
+TEST(CardReleaseTest, AHandleFollowsTheCardThroughReleaseDeleteAndRecreate) {
+  Harness h;
+  h.service->install_applet(h.seid, "test.tx", testing::kTxAid1, {});
+  CardService::Handle card = h.service->handle(h.seid);
+  EXPECT_EQ(card.seid(), h.seid);
+  const auto sw_of = [&](const std::string& apdu) {
+    const Bytes r = h.service->transmit(card, from_hex(apdu));
+    return get_u16(r, r.size() - 2);
+  };
+  ASSERT_EQ(sw_of(kSelectTx1), 0x9000);
+  ASSERT_EQ(sw_of("8003000001AA"), 0x9000);  // ctr = 1, a = AA
+  EXPECT_EQ(h.data("800A000000"), "01") << "the handle reached the same card as transmit(seid)";
+
+  h.service->power_off(h.seid);
+  ASSERT_TRUE(h.service->release(h.seid));  // the handle's slot is retired now
+  ASSERT_EQ(sw_of(kSelectTx1), 0x9000);
+  const Bytes ctr = h.service->transmit(card, from_hex("800A000000"));
+  EXPECT_EQ(to_hex(ByteView(ctr.data(), ctr.size() - 2)), "01") << "reloaded from the store";
+  EXPECT_TRUE(h.service->info(h.seid).powered) << "one loaded copy, seen by both paths";
+
+  h.service->delete_card(h.seid);
+  EXPECT_EQ(error_code_of([&] { h.service->transmit(card, from_hex(kSelectTx1)); }), Errc::not_found);
+
+  h.service->create_card({.seid = h.seid, .label = ""});
+  h.service->install_applet(h.seid, "test.tx", testing::kTxAid1, {});
+  ASSERT_EQ(sw_of(kSelectTx1), 0x9000) << "the new card with the same SEID";
+  const Bytes fresh = h.service->transmit(card, from_hex("800A000000"));
+  EXPECT_NE(to_hex(ByteView(fresh.data(), fresh.size() - 2)), "01") << "not the deleted card's counter";
+
+  CardService::Handle unknown = h.service->handle("no-such-card");
+  EXPECT_EQ(error_code_of([&] { h.service->transmit(unknown, from_hex(kSelectTx1)); }), Errc::not_found);
+}
+
 }  // namespace
 }  // namespace sesame::card

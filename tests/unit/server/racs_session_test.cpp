@@ -211,6 +211,20 @@ TEST(RacsSession, AnApduTakesTheCardAndTheEndOfTheSessionGivesItBack) {
   EXPECT_TRUE(found);
 }
 
+// A session keeps a handle on a card it holds and no longer asks the store per APDU whether the
+// card exists; a card deleted under it must still answer as an unknown SEID, and the session go on.
+TEST(RacsSession, AHeldCardDeletedMidSessionIsAnInvalidSeid) {
+  Fixture f;
+  auto a = f.session("admin");
+  EXPECT_EQ(run(*a, "BEGIN\nAPDU demo 00A4040008F0534553414D4501\nEND\n"),
+            "BEGIN\r\n+006 001 6F0A8408F0534553414D45019000\r\nEND\r\n");
+  f.cards.delete_card("demo");
+  const RacsSession::Output out = a->feed("BEGIN\nAPDU demo 00B0810000\nEND\n");
+  EXPECT_EQ(out.text, "BEGIN\r\n-406 001 APDU invalid SEID\r\nEND\r\n");
+  EXPECT_FALSE(out.close);
+  EXPECT_EQ(run(*a, "BEGIN\nECHO still-here\nEND\n"), "BEGIN\r\n+009 001 still-here\r\nEND\r\n");
+}
+
 TEST(RacsSession, ResetNeedsPowerAndClearsSelection) {
   Fixture f;
   auto a = f.session("admin");
