@@ -185,7 +185,8 @@ void CardService::delete_card(const std::string& seid) {
 
 std::vector<std::string> CardService::list_cards() const {
   std::vector<std::string> all = impl_->store.list_cards();
-  std::erase_if(all, [&](const std::string& s) { return impl_->being_created(s); });
+  // The store also keeps objects that are not cards (e.g. the audit log, "~audit"): not SEIDs.
+  std::erase_if(all, [&](const std::string& s) { return !valid_seid(s) || impl_->being_created(s); });
   return all;
 }
 

@@ -59,7 +59,7 @@ class CardService {
   // A SEID is 1-64 characters of [A-Za-z0-9._-]. Throws Error(Errc::state) if it exists.
   std::string create_card(const CardOptions& options);
   void delete_card(const std::string& seid);
-  std::vector<std::string> list_cards() const;
+  std::vector<std::string> list_cards() const;  // SEIDs only (the store keeps other objects too)
   bool exists(const std::string& seid) const;
   CardInfo info(const std::string& seid);
   // The card's ATR without loading it (and so, on PostgreSQL, without taking its lease): what

@@ -52,6 +52,16 @@ TEST(CardServiceTest, CreateListInfoDelete) {
   EXPECT_EQ(error_code_of([&] { h.service->info("nope"); }), Errc::not_found);
 }
 
+// The store also holds objects that are not cards (the audit log under "~audit"): ids that are
+// not SEIDs are never listed as cards and cannot be reached as one.
+TEST(CardServiceTest, StoreObjectsThatAreNotCardsAreNotListed) {
+  Harness h;
+  h.store->create_card("~audit");
+  EXPECT_EQ(h.service->list_cards(), std::vector<std::string>{"card-1"});
+  EXPECT_FALSE(h.service->exists("~audit"));
+  EXPECT_EQ(error_code_of([&] { h.service->transmit("~audit", from_hex("80CA9F7F00")); }), Errc::not_found);
+}
+
 TEST(CardServiceTest, InstallAndDeleteApplets) {
   Harness h;
   EXPECT_EQ(error_code_of([&] { h.service->install_applet(h.seid, "no.such", testing::kTxAid1, {}); }), Errc::not_found);
