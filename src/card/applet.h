@@ -18,6 +18,7 @@
 #include "card/card_service.h"
 #include "card/persistent.h"
 #include "iso7816/apdu.h"
+#include "iso7816/status_word.h"
 #include "util/bytes.h"
 
 namespace sesame::card {
@@ -81,6 +82,15 @@ class Applet {
   // First personalisation, once, when the instance is created (GP INSTALL [for install] C9 data).
   // Throwing refuses the installation; nothing it wrote is kept.
   virtual void install(AppletContext&, ByteView /*install_params*/) {}
+  // GP STORE DATA personalisation (docs/GP.md): one Data Grouping Identifier sent to this application
+  // after INSTALL [for personalization]. `value` is already decrypted when the command carried it
+  // encrypted under K-DEK (`encrypted` says so: an applet may insist on it for secrets); `last` marks
+  // the final DGI of the sequence. The ISD calls this for every DGI of a complete sequence inside ONE
+  // transaction, so a status word thrown by any call applies none of them. Unknown DGIs: 6A88. The
+  // default refuses: 6985, this application takes no personalisation.
+  virtual void personalise_dgi(AppletContext&, std::uint16_t /*dgi*/, ByteView /*value*/, bool /*encrypted*/, bool /*last*/) {
+    iso7816::throw_sw(iso7816::Sw::conditions_not_satisfied);
+  }
   // Return false to refuse selection (the runtime answers 6999).
   virtual bool select(AppletContext&, const iso7816::CommandApdu& /*select_apdu*/) { return true; }
   virtual void deselect(AppletContext&) {}

@@ -54,6 +54,10 @@ class Card {
   // GP §5.3.1: 03 INSTALLED, 07 SELECTABLE, application-specific (b3..b1 = 111), LOCKED (b8 set).
   void set_applet_life_cycle(ByteView instance_aid, std::uint8_t life_cycle);
   CardInfo info() const;
+  // For the ISD's STORE DATA (defined in card/store_data.cpp): runs `f` with the applet
+  // `instance_aid` (not the ISD) and a context on its records, inside the transaction of the command
+  // being processed. Throws Error(Errc::not_found) for an unknown AID.
+  void personalise_applet(ByteView instance_aid, const std::function<void(Applet&, AppletContext&)>& f);
 
   // Read access for the Issuer Security Domain.
   const CardState& state() const { return state_; }

@@ -7,6 +7,7 @@
 #include "card/key_set.h"
 #include "card/scp03_session.h"
 #include "card/set_status.h"
+#include "card/store_data.h"
 #include "iso7816/status_word.h"
 #include "util/error.h"
 #include "util/tlv.h"
@@ -52,19 +53,32 @@ class Isd final : public Applet {
     // SELECT handling it is outside secure messaging and leaves the session alone.
     if ((apdu.cla & 0x80) == 0 && apdu.ins == 0xA4) throw_sw(Sw::file_not_found);
     auto& scp = ctx.session<Scp03Session>();
+    auto& perso = ctx.session<PersonalisationSession>();
     const bool gp_class = (apdu.cla & 0x80) != 0;
+    // A personalisation sequence lives only inside the secure channel that began it.
+    if (!scp.authenticated()) perso.clear();
     if (gp_class && apdu.ins == 0x50) {  // INITIALIZE UPDATE: never protected itself
+      perso.clear();
       if (apdu.secure_messaging()) {
         scp.close();
         throw_sw(Sw::secure_messaging_not_supported);
       }
       return scp.initialize_update(apdu, ctx, key_diversification_data());
     }
-    if (gp_class && apdu.ins == 0x82) return scp.external_authenticate(apdu);
+    if (gp_class && apdu.ins == 0x82) {
+      perso.clear();
+      return scp.external_authenticate(apdu, ctx);
+    }
     // Any other command between INITIALIZE UPDATE and EXTERNAL AUTHENTICATE abandons the initiation.
     if (scp.state() == Scp03Session::State::initialized) scp.close();
     if (scp.authenticated()) {
-      const CommandApdu plain = scp.unwrap(apdu);  // 6982 and the session closed when it does not verify
+      CommandApdu plain;
+      try {
+        plain = scp.unwrap(apdu);  // 6982 and the session closed when it does not verify
+      } catch (...) {
+        perso.clear();  // the channel is gone, and with it any personalisation begun in it
+        throw;
+      }
       return scp.wrap(command(plain, ctx, scp));
     }
     if (apdu.secure_messaging()) throw_sw(Sw::security_status_not_satisfied);  // no session to unwrap it
@@ -77,6 +91,9 @@ class Isd final : public Applet {
     // GP §10.2: card content management (and GET STATUS) needs an authenticated secure channel
     // with at least C-MAC.
     const bool secured = scp.authenticated() && (scp.security_level() & iso7816::scp03::level::c_mac) != 0;
+    auto& perso = ctx.session<PersonalisationSession>();
+    // STORE DATA continues a sequence; every other command ends it (nothing buffered is applied).
+    if (apdu.ins != 0xE2) perso.clear();
     switch (apdu.ins) {
       case 0xA4:  // a SELECT no applet took (forwarded by the runtime): the ISD has no DFs
         throw_sw(Sw::file_not_found);
@@ -95,16 +112,29 @@ class Isd final : public Applet {
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
         return set_status(card_, apdu);
-      case 0xE6:  // INSTALL [for install and make selectable] (GP §11.5)
+      case 0xE6:  // INSTALL [for install and make selectable] / [for personalization] (GP §11.5)
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        if (apdu.p1 == 0x20) return install_for_personalisation(card_, apdu, perso);
         return install_application(card_, apdu);
       case 0xE4:  // DELETE (GP §11.2)
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
         return delete_application(card_, apdu);
+      case 0xE2: {  // STORE DATA (GP §11.11)
+        if (!gp_class) throw_sw(Sw::cla_not_supported);
+        if (!secured) {
+          perso.clear();
+          throw_sw(Sw::security_status_not_satisfied);
+        }
+        const auto keys = load_key_set(ctx.persistent(), scp.key_version());
+        if (!keys) {  // the session's key set was replaced meanwhile
+          perso.clear();
+          throw_sw(Sw::conditions_not_satisfied);
+        }
+        return store_data(card_, apdu, ctx, perso, keys->dek.view());
+      }
       case 0xE8:  // LOAD
-      case 0xE2:  // STORE DATA
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
         throw_sw(Sw::ins_not_supported);  // not implemented yet (docs/GP.md)
@@ -151,6 +181,12 @@ class Isd final : public Applet {
         if (versions.empty()) throw_sw(Sw::referenced_data_not_found);
         const std::uint32_t seq = sequence_counter(ctx.persistent(), versions.front());
         return {tlv_encode(0xC1, Bytes{static_cast<std::uint8_t>(seq >> 16), static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq)}), 0x9000};
+      }
+      case 0x0042:  // Issuer Identification Number, set by STORE DATA to the ISD
+      case 0x0045: {  // Card Image Number
+        const auto v = ctx.persistent().get(apdu.p2 == 0x42 ? iin_record() : cin_record());
+        if (!v) throw_sw(Sw::referenced_data_not_found);
+        return {tlv_encode(apdu.p2, v->view()), 0x9000};
       }
       case 0x9F7F:
         return {tlv_encode(0x9F7F, cplc(card_.seid())), 0x9000};

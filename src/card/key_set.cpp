@@ -73,6 +73,15 @@ std::uint32_t sequence_counter(const Persistent& isd, std::uint8_t version) {
   return (std::uint32_t{v[0]} << 16) | (std::uint32_t{v[1]} << 8) | v[2];
 }
 
+std::string authentication_failures_record(std::uint8_t version) { return "scp03/fail/" + hex2(version); }
+
+std::uint8_t authentication_failures(const Persistent& isd, std::uint8_t version) {
+  const SecureBytes* rec = isd.view(authentication_failures_record(version));
+  if (!rec) return 0;
+  if (rec->size() != 1) fail(Errc::integrity, "SCP03 failure counter record does not decode");
+  return rec->view()[0];
+}
+
 iso7816::ResponseApdu put_key(const iso7816::CommandApdu& apdu, Persistent& isd, std::uint8_t session_kvn) {
   using iso7816::Sw;
   using iso7816::throw_sw;
@@ -97,6 +106,7 @@ iso7816::ResponseApdu put_key(const iso7816::CommandApdu& apdu, Persistent& isd,
     const std::uint32_t counter = sequence_counter(isd, replace);
     isd.erase(key_set_record(replace));
     if (isd.contains(sequence_counter_record(replace))) isd.erase(sequence_counter_record(replace));
+    if (isd.contains(authentication_failures_record(replace))) isd.erase(authentication_failures_record(replace));  // new keys, new count
     if (counter != 0)
       isd.put(sequence_counter_record(d.new_kvn),
               SecureBytes{static_cast<std::uint8_t>(counter >> 16), static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)});

@@ -37,6 +37,14 @@ void store_key_set(Persistent& isd, std::uint8_t version, const iso7816::scp03::
 std::vector<std::uint8_t> key_versions(const Persistent& isd);
 std::uint32_t sequence_counter(const Persistent& isd, std::uint8_t version);
 
+// Consecutive failed EXTERNAL AUTHENTICATEs (wrong host cryptogram or wrong C-MAC) per key set,
+// record "scp03/fail/<KVN>". GP 2.3 leaves the limit to the implementation; sesame blocks a key set
+// after kMaxAuthenticationFailures (10, the usual value of issued cards): INITIALIZE UPDATE with it
+// then answers 6983 until PUT KEY replaces the set through another key set (docs/GP.md).
+inline constexpr std::uint8_t kMaxAuthenticationFailures = 10;
+std::string authentication_failures_record(std::uint8_t version);  // "scp03/fail/30"
+std::uint8_t authentication_failures(const Persistent& isd, std::uint8_t version);
+
 // PUT KEY (GP §11.8) of a whole SCP03 key set, inside an authenticated session opened with key set
 // `session_kvn` (whose K-DEK encrypts the new keys): P1 = 00 adds key set <new KVN>, P1 = KVN
 // replaces that set (its sequence counter carries over); P2 = 81 (keys 01-03). Answers

@@ -59,6 +59,7 @@ ResponseApdu Scp03Session::initialize_update(const CommandApdu& apdu, AppletCont
   }
   const auto keys = load_key_set(p, kvn);
   if (!keys) throw_sw(Sw::referenced_data_not_found);
+  if (authentication_failures(p, kvn) >= kMaxAuthenticationFailures) throw_sw(Sw::authentication_method_blocked);
 
   // The sequence counter moves on and is durable before any challenge derived from it leaves the card.
   const std::uint32_t seq = sequence_counter(p, kvn) + 1;
@@ -89,11 +90,19 @@ ResponseApdu Scp03Session::initialize_update(const CommandApdu& apdu, AppletCont
   return r;
 }
 
-ResponseApdu Scp03Session::external_authenticate(const CommandApdu& apdu) {
+ResponseApdu Scp03Session::external_authenticate(const CommandApdu& apdu, AppletContext& ctx) {
   if (state_ != State::initialized) {
     close();
     throw_sw(Sw::conditions_not_satisfied);
   }
+  // Counted as a failure first, durably, so that a tear after the check cannot hide a wrong guess.
+  Persistent& p = ctx.persistent();
+  const std::uint8_t failures = authentication_failures(p, kvn_);
+  if (failures >= kMaxAuthenticationFailures) {  // blocked since INITIALIZE UPDATE (another channel)
+    close();
+    throw_sw(Sw::authentication_method_blocked);
+  }
+  p.put_now(authentication_failures_record(kvn_), SecureBytes{static_cast<std::uint8_t>(failures + 1)});
   CommandApdu plain;
   try {
     plain = channel_->unwrap_command(apdu);
@@ -109,6 +118,7 @@ ResponseApdu Scp03Session::external_authenticate(const CommandApdu& apdu) {
     close();
     throw_sw(Sw::warning_verification_failed);  // 6300: authentication of the host cryptogram failed
   }
+  p.put(authentication_failures_record(kvn_), SecureBytes{0x00});
   channel_->set_security_level(plain.p1);
   secure_zero(host_cryptogram_.data(), host_cryptogram_.size());
   host_cryptogram_.clear();

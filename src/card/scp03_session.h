@@ -30,12 +30,14 @@ class Scp03Session {
   // INITIALIZE UPDATE (80 50 KVN 00, host challenge of 8 bytes (S8) or 16 bytes (S16)).
   // `kdd` is the key diversification data (10 bytes). Makes the key set's sequence counter
   // durable (put_now) before it answers. Status words: 6A88 unknown key version, 6700 length,
-  // 6A86 P2, 6985 sequence counter exhausted.
+  // 6A86 P2, 6985 sequence counter exhausted, 6983 key set blocked.
   iso7816::ResponseApdu initialize_update(const iso7816::CommandApdu& apdu, AppletContext& ctx, ByteView kdd);
   // EXTERNAL AUTHENTICATE (84 82 SL 00, host cryptogram || C-MAC). 6985 without INITIALIZE
   // UPDATE, 6982 for a wrong C-MAC, 6300 for a wrong host cryptogram, 6A86 for an invalid
-  // security level; the session is closed on every failure.
-  iso7816::ResponseApdu external_authenticate(const iso7816::CommandApdu& apdu);
+  // security level; the session is closed on every failure. The key set's failure counter is
+  // incremented and made durable (put_now) before the C-MAC and the cryptogram are checked, and
+  // reset on success; INITIALIZE UPDATE answers 6983 once it reaches kMaxAuthenticationFailures.
+  iso7816::ResponseApdu external_authenticate(const iso7816::CommandApdu& apdu, AppletContext& ctx);
 
   // In an authenticated session: the plain command (6982 and the session closed when the C-MAC
   // does not verify, the command is not protected as the level demands, or does not decrypt).

@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "card/card_service.h"
 #include "cli/life_cycle_names.h"
@@ -11,6 +13,7 @@
 #include "host/gp/install.h"
 #include "host/gp/put_key.h"
 #include "host/gp/set_status.h"
+#include "host/gp/store_data.h"
 #include "host/gp/scp03_session.h"
 #include "host/in_process_reader.h"
 #include "host/pcsc_reader.h"
@@ -21,6 +24,7 @@
 #include "server/local_state.h"
 #include "util/error.h"
 #include "util/hex.h"
+#include "util/tlv.h"
 
 namespace sesame::cli {
 
@@ -36,6 +40,11 @@ struct GpCommands::Options {
   std::string app_aid, load_file, module_aid, params;
   CLI::App* install = nullptr;
   CLI::App* remove = nullptr;
+  CLI::App* personalise = nullptr;
+  CLI::App* get_data = nullptr;
+  CLI::App* store_data = nullptr;
+  std::string dgi_file, iin, cin;
+  std::vector<std::string> get_data_words;
   std::string new_kvn, replace_kvn = "00", new_enc, new_mac, new_dek;
   std::string seid, url, pcsc, cert, key, ca, pin_sha256;
   std::string key_enc, key_mac, key_dek;
@@ -87,6 +96,43 @@ void print_registry(gp::Scp03Session& s) {
     std::cout << "PKG: " << to_hex(e.aid) << " " << (e.life_cycle == 0x01 ? "LOADED (01)" : "unknown") << "\n";
     for (const auto& m : e.modules) std::cout << "     Module: " << to_hex(m) << "\n";
   }
+}
+
+// GET DATA names (docs/GP.md): the ISD's data objects.
+struct DataObject {
+  const char* name;
+  std::uint16_t tag;
+  const char* label;
+};
+constexpr DataObject kDataObjects[] = {
+    {"iin", 0x0042, "IIN"},  {"cin", 0x0045, "CIN"},       {"cplc", 0x9F7F, "CPLC"},
+    {"seq", 0x00C1, "Sequence counter"}, {"keys", 0x00E0, "Key information"}, {"card-data", 0x0066, "Card data"},
+};
+
+void print_data(host::Reader& reader, const std::string& item) {
+  for (const auto& d : kDataObjects) {
+    if (item != "all" && item != d.name) continue;
+    try {
+      const Bytes value = gp::get_data(reader, d.tag);
+      std::cout << d.label << ": " << to_hex(value) << "\n";
+    } catch (const Error& e) {
+      if (e.code() != Errc::not_found || item != "all") throw;
+      std::cout << d.label << ": (not set)\n";
+    }
+    if (item != "all") return;
+  }
+  if (item == "all") return;
+  const Bytes tag = from_hex(item);  // any other data object by its tag, e.g. 9F7F
+  if (tag.size() != 2) fail(Errc::invalid_argument, "get-data: iin, cin, cplc, seq, keys, card-data, all or a 2-byte tag in hex");
+  std::cout << to_hex(gp::get_data(reader, static_cast<std::uint16_t>(tag[0] << 8 | tag[1]))) << "\n";
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(Errc::not_found, "cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 void print_info(gp::Scp03Session& s) {
@@ -145,6 +191,16 @@ GpCommands::GpCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
   o.remove = o.gp->add_subcommand("delete", "delete an application instance and its data (DELETE)");
   o.remove->add_option("AID", o.app_aid, "the instance's AID in hex")->required();
   o.remove->add_option("SEID", o.seid, "a card of the local state dir");
+  o.personalise = o.gp->add_subcommand("personalise", "personalise an application: INSTALL [for personalization] + STORE DATA of a DGI file");
+  o.personalise->add_option("AID", o.app_aid, "the application's AID in hex")->required();
+  o.personalise->add_option("SEID", o.seid, "a card of the local state dir");
+  o.personalise->add_option("--dgi-file", o.dgi_file, "the DGIs, one per line: DGI [enc] HEX|\"text\" (docs/GP.md)")->required();
+  o.store_data = o.gp->add_subcommand("store-data", "personalise the ISD itself: IIN and CIN (STORE DATA)");
+  o.store_data->add_option("SEID", o.seid, "a card of the local state dir");
+  o.store_data->add_option("--iin", o.iin, "Issuer Identification Number in hex (tag 42)");
+  o.store_data->add_option("--cin", o.cin, "Card Image Number in hex (tag 45)");
+  o.get_data = o.gp->add_subcommand("get-data", "the ISD's data objects (GET DATA): iin cin cplc seq keys card-data all, or a tag");
+  o.get_data->add_option("WORDS", o.get_data_words, "[SEID] [ITEM] (ITEM default: all)")->expected(0, 2);
   o.lock_card = o.gp->add_subcommand("lock-card", "card life cycle CARD_LOCKED (SET STATUS)");
   o.lock_card->add_option("SEID", o.seid, "a card of the local state dir");
   o.unlock_card = o.gp->add_subcommand("unlock-card", "card life cycle back to SECURED (SET STATUS)");
@@ -165,11 +221,36 @@ void GpCommands::run(const std::string& state_dir, const std::string& config_pat
   so.security_level = hex_byte(o.level, "--level");
   if (!scp03::valid_security_level(so.security_level)) fail(Errc::invalid_argument, "--level is 00, 01, 03, 11, 13, 31 or 33");
   so.mode = o.s16 ? scp03::Mode::s16 : scp03::Mode::s8;
-  const int where = (o.url.empty() ? 0 : 1) + (o.pcsc.empty() ? 0 : 1) + (o.seid.empty() ? 0 : 1);
+  std::string seid = o.seid, item = "all";
+  if (o.get_data->parsed()) {  // [SEID] [ITEM]: a single word is the SEID for a local card, else the item
+    const auto& w = o.get_data_words;
+    const bool remote = !o.url.empty() || !o.pcsc.empty();
+    if (w.size() == 2) {
+      seid = w[0];
+      item = w[1];
+    } else if (w.size() == 1) {
+      (remote ? item : seid) = w[0];
+    }
+  }
+  const int where = (o.url.empty() ? 0 : 1) + (o.pcsc.empty() ? 0 : 1) + (seid.empty() ? 0 : 1);
   if (where != 1) fail(Errc::invalid_argument, "name exactly one card: SEID (state dir), --url racs://... or --pcsc READER");
 
   auto work = [&](host::Reader& reader) {
+    if (o.get_data->parsed()) return print_data(reader, item);  // GET DATA needs no secure channel
     auto session = gp::Scp03Session::open(reader, so);
+    if (o.personalise->parsed()) {
+      const auto dgis = gp::parse_dgi_file(read_text_file(o.dgi_file));
+      gp::personalise(*session, from_hex(o.app_aid), dgis);
+      std::cout << "personalised " << to_hex(from_hex(o.app_aid)) << " with " << dgis.size() << " DGIs\n";
+    }
+    if (o.store_data->parsed()) {
+      Bytes tlv;
+      if (!o.iin.empty()) append_tlv(tlv, 0x42, from_hex(o.iin));
+      if (!o.cin.empty()) append_tlv(tlv, 0x45, from_hex(o.cin));
+      if (tlv.empty()) fail(Errc::invalid_argument, "store-data: give --iin and/or --cin");
+      gp::store_sd_data(*session, tlv);
+      std::cout << "stored\n";
+    }
     if (o.list->parsed()) print_registry(*session);
     if (o.info->parsed()) print_info(*session);
     if (o.install->parsed()) {
@@ -209,10 +290,10 @@ void GpCommands::run(const std::string& state_dir, const std::string& config_pat
     server::ServerConfig config;
     if (!config_path.empty()) config = server::load_config(config_path);
     server::LocalState local(state_dir, config, /*create=*/false);
-    if (!local.cards().exists(o.seid)) fail(Errc::not_found, "no card " + o.seid);
-    host::InProcessReader reader(local.cards(), o.seid);
+    if (!local.cards().exists(seid)) fail(Errc::not_found, "no card " + seid);
+    host::InProcessReader reader(local.cards(), seid);
     work(reader);
-    local.cards().power_off(o.seid);
+    local.cards().power_off(seid);
   }
 }
 

@@ -6,6 +6,9 @@
 //   sesame gp put-key SEID --new-kvn 31 [--replace 30] [--new-key-enc/-mac/-dek HEX]
 //   sesame gp lock AID SEID / unlock AID SEID / lock-card SEID / unlock-card SEID   (SET STATUS)
 //   sesame gp install AID SEID --load-file AID --module AID [--params HEX] / delete AID SEID
+//   sesame gp personalise AID SEID --dgi-file F   INSTALL [for personalization] + STORE DATA
+//   sesame gp store-data SEID --iin HEX --cin HEX STORE DATA to the ISD itself
+//   sesame gp get-data [SEID] [iin|cin|cplc|seq|keys|card-data|all|TAG]   GET DATA (no session)
 // Keys: --key-enc/--key-mac/--key-dek (hex; default the GP test keys 404142..4F), --kvn, --level.
 #pragma once
 

@@ -84,6 +84,35 @@ class DemoApplet final : public card::Applet {
     fs_.write_binary(ctx.persistent(), kEfInfo, as_bytes(kInfo));
   }
 
+  // GP STORE DATA after INSTALL [for personalization] (docs/GP.md, "Personalisation"):
+  // 0102 EF 0102's content (1-32 bytes, from offset 0), 0103 one more record of EF 0103 (1-32
+  // bytes), 0200 the counter (4 bytes), 8101 a new PIN and 8102 a new PUK (digits; these two only
+  // encrypted under K-DEK: 6A80 in clear). The runtime applies the whole sequence or nothing.
+  void personalise_dgi(AppletContext& ctx, std::uint16_t dgi, ByteView value, bool encrypted, bool /*last*/) override {
+    auto& p = ctx.persistent();
+    switch (dgi) {
+      case kDgiSecret:
+        if (value.empty() || value.size() > 32) throw_sw(Sw::incorrect_data);
+        fs_.write_binary(p, kEfSecret, value);
+        return;
+      case kDgiLogRecord:
+        if (value.empty() || value.size() > 32 || fs_.records(p, kEfLog).size() >= 10) throw_sw(Sw::incorrect_data);
+        fs_.append_record(p, kEfLog, value);
+        return;
+      case kDgiCounter:
+        if (value.size() != 4) throw_sw(Sw::incorrect_data);
+        p.put(kCounterKey, value);
+        return;
+      case kDgiPin:
+      case kDgiPuk:
+        if (!encrypted) throw_sw(Sw::incorrect_data);  // secrets travel only encrypted
+        (dgi == kDgiPin ? pin_ : puk_).set(p, value);   // 6A80 when the policy refuses it
+        return;
+      default:
+        throw_sw(Sw::referenced_data_not_found);
+    }
+  }
+
   ResponseApdu process(const CommandApdu& apdu, AppletContext& ctx) override {
     if (ctx.selecting()) return card::default_select_response(apdu, ctx.instance_aid());
     if (auto r = fs_.process(apdu, ctx)) return *r;

@@ -139,7 +139,7 @@ TEST_F(IsdCardTest, AuthenticatedWithoutCMacIsNotEnough) {
 TEST_F(IsdCardTest, UnimplementedContentManagementInsideTheChannel) {
   gp.open();
   EXPECT_EQ(gp.sw("80E8000000"), 0x6D00);  // LOAD
-  EXPECT_EQ(gp.sw("80E2800000"), 0x6D00);  // STORE DATA
+  EXPECT_EQ(gp.sw("80E2800000"), 0x9000);  // STORE DATA: an empty last block for the ISD (isd_store_data_test.cpp)
   EXPECT_EQ(gp.sw("80CA9F7F00"), 0x9000) << "the session goes on after an error status word";
 }
 
