@@ -54,7 +54,10 @@ struct World {
     o.issuer_bits = 1024;
     o.icc_bits = 1024;
     const auto pki = host::emv::make_test_pki(c, o);
-    profile = host::emv::make_profile_json(c, &pki, SecureBytes(Bytes(16, 0x11)));
+    host::emv::ProfileOptions po;  // with issuer script keys: the script paths before the MAC check
+    po.issuer_master_key_smi = SecureBytes(Bytes(16, 0x22));
+    po.issuer_master_key_smc = SecureBytes(Bytes(16, 0x33));
+    profile = host::emv::make_profile_json(c, &pki, SecureBytes(Bytes(16, 0x11)), po);
     service.create_card({kSeid, ""});
     service.install_applet(kSeid, applets::emv::kPpseModule, applets::emv::kPpseAid, {});
   }

@@ -120,6 +120,35 @@ Profile parse_profile(std::string_view text_in) {
     const SecureBytes imk = secret_field(keys, "issuer_master_key_ac", 16, 16);
     p.icc_master_key_ac = crypto::emv::derive_icc_master_key_a(imk.view(), c.pan, c.psn);
   }
+  // Issuer script keys: each as the ICC key itself or the issuer's, from which the card derives it.
+  for (const auto& [name, out] : {std::pair<const char*, SecureBytes*>{"smi", &p.icc_master_key_smi},
+                                  std::pair<const char*, SecureBytes*>{"smc", &p.icc_master_key_smc}}) {
+    const std::string icc = std::string("icc_master_key_") + name, iss = std::string("issuer_master_key_") + name;
+    if (keys.contains(icc) && keys.contains(iss)) fail(Errc::invalid_argument, "profile: keys has both " + icc + " and " + iss);
+    if (keys.contains(icc)) *out = secret_field(keys, icc.c_str(), 16, 16);
+    if (keys.contains(iss))
+      *out = crypto::emv::derive_icc_master_key_a(secret_field(keys, iss.c_str(), 16, 16).view(), c.pan, c.psn);
+  }
+  if (p.icc_master_key_smi.empty() != p.icc_master_key_smc.empty())
+    fail(Errc::invalid_argument, "profile: issuer scripts need both the SMI and the SMC key");
+  p.script_failure_limit = static_cast<std::uint8_t>(number(j, "script_failure_limit", 3, 1, 15));
+  if (keys.contains("pin")) {
+    if (!keys.at("pin").is_string()) fail(Errc::parse, "profile: keys.pin must be a string");
+    const std::string& pin = keys.at("pin").get_ref<const std::string&>();
+    if (pin.size() < 4 || pin.size() > 12 || pin.find_first_not_of("0123456789") != std::string::npos)
+      fail(Errc::invalid_argument, "profile: keys.pin must be 4-12 digits");
+    p.pin.assign(pin.begin(), pin.end());
+  }
+  if (j.contains("personal_code")) {
+    const json& pc = object(j, "personal_code");
+    const std::string mode = text(pc, "mode", "tap_pin_tap", 1, 16);
+    if (mode != "pin_tap" && mode != "tap_pin_tap") fail(Errc::invalid_argument, "profile: personal_code.mode is pin_tap or tap_pin_tap");
+    if (p.pin.empty()) fail(Errc::invalid_argument, "profile: personal_code needs keys.pin");
+    p.personal_code = true;
+    p.personal_code_mode = mode == "pin_tap" ? 1 : 2;
+    p.personal_code_entry_limit = number(pc, "entry_limit", 0, 0, 999999999999ull);
+    p.personal_code_validity = number(pc, "validity_seconds", 60, 1, 86400);
+  }
   if (keys.contains("icc_private_key")) {
     p.icc_private_key_pkcs8 = secret_field(keys, "icc_private_key", 1, 4096);
     const json& certs = object(j, "certificates");

@@ -31,6 +31,16 @@ struct Profile {
   std::uint8_t arpc_method = 1;       // 1 or 2 (Book 2 §8.2)
   std::uint8_t pin_try_limit = 3;     // 9F17 (no offline PIN yet: reported, not used)
   SecureBytes icc_master_key_ac;      // 16 bytes; derived from an issuer master key if the profile has one
+  // Issuer scripts (optional, both or neither): ICC master keys for secure messaging integrity and
+  // confidentiality, derived (option A) from the issuer's when the profile gives those.
+  SecureBytes icc_master_key_smi, icc_master_key_smc;
+  std::uint8_t script_failure_limit = 3;  // consecutive refused script commands that block scripts
+  SecureString pin;                   // 4-12 digits, optional (Personal Code / offline PIN)
+  // Personal Code (Payez Mobile): off unless the profile has "personal_code" (and a pin).
+  bool personal_code = false;
+  std::uint8_t personal_code_mode = 2;          // 1 PIN-TAP, 2 TAP-PIN-TAP
+  std::uint64_t personal_code_entry_limit = 0;  // amounts above it need the code
+  std::uint64_t personal_code_validity = 60;    // seconds a verification lasts
   // Optional CDA material: without it the card does not offer CDA.
   SecureBytes icc_private_key_pkcs8;
   std::uint8_t ca_index = 0;          // 8F

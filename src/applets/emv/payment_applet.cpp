@@ -1,5 +1,6 @@
 // The M/Chip-style payment application: SELECT, GET PROCESSING OPTIONS, READ RECORD, GET DATA,
-// GENERATE AC (first and second, with CDA). Instruction set and risk rules: docs/EMV.md.
+// GENERATE AC (first and second, with CDA); VERIFY of the Personal Code (payment_personal_code.cpp)
+// and the issuer script commands (payment_scripts.cpp). Instruction set and risk rules: docs/EMV.md.
 #include <string>
 
 #include "applets/emv/emv_applets.h"
@@ -30,13 +31,6 @@ constexpr std::uint8_t kCidAac = 0x00, kCidTc = 0x40, kCidArqc = 0x80;
 constexpr std::uint8_t kCdaRequested = 0x10;  // GENERATE AC P1 b5 (Book 3 §6.5.5.2)
 constexpr std::uint8_t kKeyDerivationIndex = 0x01, kCvn = 0x10;
 
-// The transaction in progress on this channel (transient: deselection or reset abandons it).
-struct Txn {
-  enum class State { idle, processing, online } state = State::idle;  // processing: after GPO
-  std::uint16_t atc = 0;
-  Bytes pdol_data, cdol1_data, first_ac;
-};
-
 std::uint64_t bcd_amount(ByteView v) {
   std::uint64_t n = 0;
   for (auto b : v) {
@@ -44,33 +38,6 @@ std::uint64_t bcd_amount(ByteView v) {
     n = n * 100 + (b >> 4) * 10 + (b & 0x0F);
   }
   return n;
-}
-
-std::uint64_t read_u(const card::Persistent& p, const char* key) {
-  const SecureBytes* v = p.view(key);
-  if (!v) fail(Errc::internal, std::string("payment applet: record missing: ") + key);
-  std::uint64_t n = 0;
-  for (auto b : v->view()) n = (n << 8) | b;
-  return n;
-}
-
-Bytes be(std::uint64_t v, std::size_t n) {
-  Bytes out(n);
-  for (std::size_t i = 0; i < n; ++i) out[n - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
-  return out;
-}
-
-Bytes required(const card::Persistent& p, const char* key) {
-  const SecureBytes* v = p.view(key);
-  if (!v) fail(Errc::internal, std::string("payment applet: record missing: ") + key);
-  return v->reveal();
-}
-
-// A secret record, kept in zeroizing memory.
-SecureBytes required_secret(const card::Persistent& p, const char* key) {
-  auto v = p.get(key);
-  if (!v) fail(Errc::internal, std::string("payment applet: record missing: ") + key);
-  return std::move(*v);
 }
 
 // ARC values (Book 4 Annex A6): "00", "10", "11" approved online; "Y3"/"Z3" unable to go online.
@@ -88,13 +55,16 @@ class PaymentApplet final : public card::Applet {
     } catch (const Error&) {
       throw_sw(Sw::incorrect_data);
     }
-    personalise(ctx, p);
+    emv::personalise(ctx, p);  // the free function (payment_personalisation.cpp), not Applet::personalise
   }
 
   void deselect(AppletContext& ctx) override { ctx.session<Txn>() = Txn{}; }
+  bool supports_secure_messaging() const override { return true; }  // issuer scripts (payment_scripts.cpp)
 
   ResponseApdu process(const CommandApdu& apdu, AppletContext& ctx) override {
     if (ctx.selecting()) return select(apdu, ctx);
+    if (is_script_command(apdu)) return issuer_script(apdu, ctx, ctx.session<Txn>());
+    if (apdu.secure_messaging()) throw_sw(Sw::secure_messaging_not_supported);
     const bool proprietary = (apdu.cla & 0x80) != 0;
     switch (apdu.ins) {
       case 0xA8:
@@ -112,6 +82,9 @@ class PaymentApplet final : public card::Applet {
       case 0xAE:
         if (!proprietary) throw_sw(Sw::cla_not_supported);
         return generate_ac(apdu, ctx);
+      case 0x20:
+        if (proprietary) throw_sw(Sw::cla_not_supported);
+        return verify_personal_code(apdu, ctx);
       default:
         throw_sw(Sw::ins_not_supported);
     }
@@ -120,8 +93,10 @@ class PaymentApplet final : public card::Applet {
  private:
   ResponseApdu select(const CommandApdu& apdu, AppletContext& ctx) const {
     ctx.session<Txn>() = Txn{};  // a SELECT starts a new transaction
-    if ((apdu.p2 & 0x0C) == 0x0C) return {};
-    return {required(ctx.persistent(), rec::kFci), 0x9000};
+    // Book 1 §12.4 / Book 3 §6.5.1: a blocked application still selects, with 6283.
+    const std::uint16_t sw = application_blocked(ctx.persistent()) ? 0x6283 : 0x9000;
+    if ((apdu.p2 & 0x0C) == 0x0C) return {{}, sw};
+    return {required(ctx.persistent(), rec::kFci), sw};
   }
 
   // GET PROCESSING OPTIONS (Book 3 §6.5.8): data '83' L PDOL-related-data. The ATC is incremented
@@ -139,6 +114,7 @@ class PaymentApplet final : public card::Applet {
     const auto atc = read_u(st, rec::kAtc);
     if (atc >= 0xFFFF) throw_sw(Sw::conditions_not_satisfied);  // ATC exhausted: the application is dead
     st.put_now(rec::kAtc, SecureBytes(be(atc + 1, 2)));
+    txn = Txn{};  // a new transaction closes the previous one's script window
     txn.state = Txn::State::processing;
     txn.atc = static_cast<std::uint16_t>(atc + 1);
     txn.pdol_data.assign(apdu.data.begin() + 2, apdu.data.end());
@@ -191,6 +167,18 @@ class PaymentApplet final : public card::Applet {
       case 0x9F13: return {tlv_encode(tag, required(st, rec::kLastOnlineAtc)), 0x9000};
       case 0x9F17: return {tlv_encode(tag, required(st, rec::kPinTries)), 0x9000};
       case 0x9F4F: return {tlv_encode(tag, kLogFormat), 0x9000};
+      case 0x9F14:
+      case 0x9F23: {
+        const Config cfg = Config::decode(required(st, rec::kConfig));
+        return {tlv_encode(tag, Bytes{tag == 0x9F14 ? cfg.lower_consecutive : cfg.upper_consecutive}), 0x9000};
+      }
+      // Application state (proprietary): blocked, consecutive script failures, their limit, CVR byte 6.
+      case 0xDF21:
+        return {tlv_encode(tag, Bytes{static_cast<std::uint8_t>(application_blocked(st) ? 1 : 0),
+                                      static_cast<std::uint8_t>(read_u_or(st, rec::kScriptFailures, 0)),
+                                      static_cast<std::uint8_t>(read_u_or(st, rec::kScriptLimit, 3)),
+                                      script_cvr_byte(st)}),
+                0x9000};
       default: throw_sw(Sw::referenced_data_not_found);
     }
   }
@@ -219,7 +207,15 @@ class PaymentApplet final : public card::Applet {
     Bytes cvr(6, 0);
     cvr[0] = 0x80;  // second GENERATE AC not requested (yet)
     cvr[2] = static_cast<std::uint8_t>(read_u(st, rec::kPinTries) & 0x0F);
+    cvr[5] = script_cvr_byte(st);  // the last online transaction's script results
     std::uint8_t cid = apdu.p1 & 0xC0;
+    // A blocked application never approves offline; it still goes online so that the issuer can
+    // answer with APPLICATION UNBLOCK (docs/EMV.md).
+    if (application_blocked(st) && cid == kCidTc) cid = kCidAac;
+    // Personal Code (Payez Mobile): above the entry limit without a verification, decline with
+    // "code required" so that the wallet asks for it and the holder taps again.
+    cvr[3] |= personal_code_for_transaction(ctx, amount);
+    if (cvr[3] & kCvrCodeRequired) cid = kCidAac;
     const auto count = read_u(st, rec::kOfflineCount);
     const auto cumulative = read_u(st, rec::kOfflineAmount);
     if (cid == kCidTc) {
@@ -248,6 +244,10 @@ class PaymentApplet final : public card::Applet {
     auto resp = respond(ctx, txn, apdu.p1, cid, cvr, data, {}, unpredictable, 0);
     if (cid == kCidArqc) {
       txn.state = Txn::State::online;
+      txn.script_window = true;
+      // This online transaction's scripts start now (written only when it changes, so that an
+      // ARQC usually commits nothing: the ATC written in GPO is its only write point).
+      if (read_u_or(st, rec::kScriptResults, 0) != 0) st.put(rec::kScriptResults, ByteView(Bytes{0}));
     } else {
       txn.state = Txn::State::idle;
       log(st, txn.atc, cid, data, cdol1, cvr);
@@ -286,7 +286,8 @@ class PaymentApplet final : public card::Applet {
     std::uint8_t cid = kCidAac;
     const auto count = read_u(st, rec::kOfflineCount);
     const auto cumulative = read_u(st, rec::kOfflineAmount);
-    if ((apdu.p1 & 0xC0) == kCidTc) {
+    cvr[5] = script_cvr_byte(st);  // the scripts (tag 71) of this transaction so far
+    if ((apdu.p1 & 0xC0) == kCidTc && !application_blocked(st)) {
       if (issuer_ok && arc_approved(arc)) {
         cid = kCidTc;  // approved online: the issuer resets the offline counters
         st.put(rec::kOfflineCount, ByteView(Bytes{0}));

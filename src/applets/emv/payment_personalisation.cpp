@@ -2,6 +2,7 @@
 #include "applets/emv/emv_profile.h"
 #include "applets/emv/payment_records.h"
 #include "crypto/emv_keys.h"
+#include "crypto/emv_script.h"
 #include "crypto/rsa_key.h"
 #include "iso7816/emv_card_data.h"
 #include "util/byte_reader.h"
@@ -122,6 +123,19 @@ void personalise(card::AppletContext& ctx, const Profile& p) {
   st.put(rec::kOfflineAmount, ByteView(Bytes(8, 0)));
   st.put(rec::kPinTries, ByteView(Bytes{p.pin_try_limit}));
   st.put(rec::kLogSeq, ByteView(Bytes(4, 0)));
+  st.put(rec::kPinTryLimit, ByteView(Bytes{p.pin_try_limit}));
+  if (!p.pin.empty()) st.put(rec::kPin, crypto::emv::pin_block_format2(p.pin));
+  if (!p.icc_master_key_smi.empty()) {
+    st.put(rec::kSmiKey, p.icc_master_key_smi);
+    st.put(rec::kSmcKey, p.icc_master_key_smc);
+  }
+  if (p.personal_code)
+    st.put(rec::kPersonalCode, ByteView(PersonalCodeConfig{p.personal_code_mode, p.personal_code_entry_limit,
+                                                           p.personal_code_validity}.encode()));
+  st.put(rec::kBlocked, ByteView(Bytes{0}));
+  st.put(rec::kScriptFailures, ByteView(Bytes{0}));
+  st.put(rec::kScriptLimit, ByteView(Bytes{p.script_failure_limit}));
+  st.put(rec::kScriptResults, ByteView(Bytes{0}));
 }
 
 }  // namespace sesame::applets::emv

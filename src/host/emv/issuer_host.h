@@ -28,6 +28,9 @@ struct AuthorisationResponse {
   bool approved = false;
   Bytes arc;                           // 8A, 2 bytes: "00" approved, "05" do not honour
   Bytes issuer_authentication_data;    // 91: ARPC || ARC (method 1) or ARPC || CSU || PAD (method 2)
+  // Issuer script templates 71 / 72 (issuer_scripts.h), concatenated as in ISO 8583 field 55. The
+  // kernel delivers 71 before the second GENERATE AC and 72 after it (Book 3 §10.10).
+  Bytes issuer_scripts;
 };
 
 class IssuerHost {

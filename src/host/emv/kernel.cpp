@@ -1,6 +1,7 @@
 #include "host/emv/kernel.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "crypto/emv_certificates.h"
 #include "crypto/emv_keys.h"
@@ -90,16 +91,24 @@ class Kernel {
       });
     });
     detail::sort_by_priority(entries);
+    bool blocked_seen = false;
     for (const auto& e : entries) {
       const auto r = reader_.transmit(select(e.aid));
-      if (!r.ok()) continue;
+      if (r.sw == 0x6283) {  // blocked (Book 1 §12.4): not a candidate for an ordinary terminal
+        blocked_seen = true;
+        if (!term_.select_blocked) continue;
+        out_.application_blocked = true;
+      } else if (!r.ok()) {
+        continue;
+      }
       const Tlv fci = parse_one(r.data);
       if (fci.tag() != 0x6F) fail(Errc::parse, "SELECT: FCI template 6F expected");
       out_.aid = e.aid;
       if (const Tlv* pdol = fci.find_deep(0x9F38)) pdol_ = pdol->value();
       return;
     }
-    fail(Errc::not_found, "no supported payment application on the card");
+    out_.application_blocked = blocked_seen;
+    fail(Errc::not_found, blocked_seen ? "the payment application is blocked" : "no supported payment application on the card");
   }
 
   std::optional<Bytes> terminal_value(std::uint32_t tag) const {
@@ -362,12 +371,76 @@ class Kernel {
     out_.arc = arc_;
     const auto it = card_.find(0x8D);
     if (it == card_.end()) fail(Errc::parse, "CDOL2 missing");
+    const auto scripts = auth ? split_scripts(auth->issuer_scripts) : std::vector<Script>{};
+    deliver_scripts(scripts, 0x71);  // before the final GENERATE AC: its TVR carries the result
     const Bytes cdol2_data = dol_data(it->second);
     const bool cda2 = cda_ && type2 != kAac;
     const auto r2 = generate_ac(type2, cdol2_data, cdol1_data, true);
+    deliver_scripts(scripts, 0x72);
     if (const auto iad = card_.find(0x9F10); iad != card_.end() && iad->second.size() >= 8 && (iad->second[6] & 0x04))
       set(out_.tvr, tvr::kIssuerAuthenticationFailed);
     finish(r2, cda2);
+  }
+
+  // Book 3 §10.10: issuer script templates, in the order received.
+  struct Script {
+    std::uint8_t tag = 0;
+    Bytes id = Bytes(4, 0);
+    std::vector<Bytes> commands;
+    bool malformed = false;
+  };
+
+  static std::vector<Script> split_scripts(ByteView field) {
+    std::vector<Script> out;
+    ByteView rest = field;
+    while (!rest.empty()) {
+      Script s;
+      try {
+        std::size_t used = 0;
+        const Tlv t = parse_first(rest, used);
+        rest = rest.subspan(used);
+        if (t.tag() != 0x71 && t.tag() != 0x72) continue;  // not a script: ignored
+        s.tag = static_cast<std::uint8_t>(t.tag());
+        for (const auto& c : t.children()) {
+          if (c.tag() == 0x9F18 && c.value().size() == 4) s.id = c.value();
+          else if (c.tag() == 0x86) s.commands.push_back(c.value());
+          else s.malformed = true;
+        }
+      } catch (const Error&) {
+        s.tag = 0x71;  // unparseable: counted as a failed script before the final GENERATE AC
+        s.malformed = true;
+        rest = {};
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  // Each command in turn; the first whose SW1 is not 90, 62 or 63 ends its script (Book 3 §10.10).
+  void deliver_scripts(const std::vector<Script>& scripts, std::uint8_t tag) {
+    for (const auto& s : scripts) {
+      if (s.tag != tag) continue;
+      std::uint8_t result = 0x20;  // successful
+      if (s.malformed) result = 0x10;
+      for (std::size_t i = 0; i < s.commands.size() && result == 0x20; ++i) {
+        std::uint16_t sw = 0;
+        try {
+          const auto r = reader_.transmit(iso7816::CommandApdu::parse(s.commands[i]));
+          sw = r.sw;
+        } catch (const Error&) {
+          sw = 0;  // malformed command or a reader failure: the script fails
+        }
+        char line[64];
+        std::snprintf(line, sizeof line, "%02X #%zu %02X %02X -> %04X", tag, i + 1, s.commands[i].size() > 1 ? s.commands[i][0] : 0,
+                      s.commands[i].size() > 1 ? s.commands[i][1] : 0, sw);
+        out_.script_log.emplace_back(line);
+        const std::uint8_t sw1 = static_cast<std::uint8_t>(sw >> 8);
+        if (sw1 != 0x90 && sw1 != 0x62 && sw1 != 0x63) result = static_cast<std::uint8_t>(0x10 | std::min<std::size_t>(i + 1, 15));
+      }
+      if (result != 0x20) set(out_.tvr, tag == 0x71 ? tvr::kScriptFailedBeforeFinalAc : tvr::kScriptFailedAfterFinalAc);
+      out_.issuer_script_results.push_back(result);
+      append(out_.issuer_script_results, s.id);
+    }
   }
 
   Reader& reader_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "host/emv/issuer_host.h"
+#include "host/emv/issuer_scripts.h"
 #include "host/emv/test_pki.h"
 #include "host/reader.h"
 #include "util/bytes.h"
@@ -30,6 +31,9 @@ struct TerminalConfig {
   std::vector<Bytes> supported_aids{{0xA0, 0x00, 0x00, 0x00, 0x04}};  // prefixes (partial selection)
   bool cda_supported = true;
   bool dda_supported = true;  // used when CDA is not (Book 3 §10.3: CDA first, then DDA)
+  // A SELECT answered 6283 (application blocked) is skipped (Book 1 §12.4) unless this is set: an
+  // issuer's maintenance terminal selects it so that an APPLICATION UNBLOCK script can reach it.
+  bool select_blocked = false;
   bool online_capable() const { return (terminal_type & 0x0F) != 0x03 && (terminal_type & 0x0F) != 0x06; }
 };
 
@@ -58,6 +62,12 @@ struct Outcome {
   Bytes arc;                    // online: the issuer's ARC
   std::string reason;           // end_application / decline explanation, for logs and tests
   std::map<std::uint32_t, Bytes> card_data;  // primitive data objects read from the card
+  bool application_blocked = false;  // the application selected with 6283 (or was skipped for it)
+  // Issuer Script Results 9F5B (Book 3 §10.10, Annex A): per script, 5 bytes: result (b8-b5: 0 not
+  // performed, 1 failed, 2 successful) with the failed command's sequence number (b4-b1), then the
+  // script identifier 9F18 (zeros when absent).
+  Bytes issuer_script_results;
+  std::vector<std::string> script_log;  // "71 #1 84 1E ... -> 9000", for people
 };
 
 // The whole purchase. Never throws for anything the card sends: a card that breaks the protocol
@@ -69,7 +79,7 @@ Outcome run_transaction(Reader& reader, const TerminalConfig& terminal, const Tr
 namespace tvr {
 inline constexpr std::pair<int, std::uint8_t> kOdaNotPerformed{0, 0x80}, kIccDataMissing{0, 0x20},
     kDdaFailed{0, 0x08}, kCdaFailed{0, 0x04}, kExpired{1, 0x40}, kNotYetEffective{1, 0x20}, kFloorLimitExceeded{3, 0x80},
-    kIssuerAuthenticationFailed{4, 0x40};
+    kIssuerAuthenticationFailed{4, 0x40}, kScriptFailedBeforeFinalAc{4, 0x20}, kScriptFailedAfterFinalAc{4, 0x10};
 }  // namespace tvr
 
 // Internal pieces, exposed for tests and fuzzing.

@@ -39,6 +39,10 @@ SecureString make_profile_json(const iso7816::emv::CardData& card, const TestPki
                  {"lower_cumulative_amount", o.lower_amount},
                  {"upper_cumulative_amount", o.upper_amount}};
   j["keys"]["issuer_master_key_ac"] = to_hex(issuer_master_key_ac.view());
+  if (!o.issuer_master_key_smi.empty()) j["keys"]["issuer_master_key_smi"] = to_hex(o.issuer_master_key_smi.view());
+  if (!o.issuer_master_key_smc.empty()) j["keys"]["issuer_master_key_smc"] = to_hex(o.issuer_master_key_smc.view());
+  if (!o.pin.empty()) j["keys"]["pin"] = o.pin;
+  j["script_failure_limit"] = o.script_failure_limit;
   if (pki) {
     j["keys"]["icc_private_key"] = to_hex(pki->icc.to_pkcs8_der().view());
     j["certificates"] = {{"ca_index", pki->ca_public.index},

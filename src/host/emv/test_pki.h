@@ -47,6 +47,11 @@ struct ProfileOptions {
   int arpc_method = 1;
   unsigned lower_consecutive = 3, upper_consecutive = 5;
   std::uint64_t lower_amount = 5000, upper_amount = 10000;
+  // Issuer scripts: the issuer master keys for SMI and SMC (both or neither; the card derives its
+  // keys, option A), the card's failure limit, and an optional initial PIN (4-12 digits).
+  SecureBytes issuer_master_key_smi, issuer_master_key_smc;
+  unsigned script_failure_limit = 3;
+  std::string pin;
 };
 
 // The applet's install parameters: the JSON profile. The card derives its ICC master key from

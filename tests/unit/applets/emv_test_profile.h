@@ -16,6 +16,9 @@
 namespace sesame::applets::emv::testing {
 
 inline const char* kImkHex = "0123456789ABCDEFFEDCBA9876543210";
+// Issuer master keys for issuer script secure messaging (integrity, confidentiality).
+inline const char* kImkSmiHex = "FEDCBA98765432100123456789ABCDEF";
+inline const char* kImkSmcHex = "11111111111111112222222222222222";
 
 inline iso7816::emv::CardData test_card() {
   iso7816::emv::CardData c;
@@ -45,7 +48,8 @@ std::string test_profile(F&& mutate, bool with_pki = true) {
                       {"effective", card.effective}, {"label", "SESAME PAY"}, {"name", "TEST/CARD"},
                       {"limits", {{"lower_consecutive_offline", 2}, {"upper_consecutive_offline", 3},
                                   {"lower_cumulative_amount", 5000}, {"upper_cumulative_amount", 8000}}},
-                      {"keys", {{"issuer_master_key_ac", kImkHex}}}};
+                      {"keys", {{"issuer_master_key_ac", kImkHex}, {"issuer_master_key_smi", kImkSmiHex},
+                                {"issuer_master_key_smc", kImkSmcHex}, {"pin", "1234"}}}};
   if (with_pki) {
     const auto& k = test_keys();
     const Bytes expiry{0x12, 0x49};

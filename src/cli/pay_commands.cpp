@@ -1,0 +1,269 @@
+#include "cli/pay_commands.h"
+
+#include <CLI/CLI.hpp>
+#include <ctime>
+#include <iostream>
+
+#include "card/card_service.h"
+#include "cli/reader_commands.h"
+#include "crypto/emv_script.h"
+#include "host/emv/issuer_host.h"
+#include "host/emv/issuer_scripts.h"
+#include "host/emv/kernel.h"
+#include "host/emv/transaction_log.h"
+#include "host/in_process_reader.h"
+#include "host/pcsc_reader.h"
+#include "host/racs/racs_reader.h"
+#include "host/racs/racs_uri.h"
+#include "server/config.h"
+#include "server/local_state.h"
+#include "util/error.h"
+#include "util/hex.h"
+
+namespace sesame::cli {
+
+struct PayCommands::Options {
+  CLI::App* pay = nullptr;
+  std::string seid, url, pcsc, cert, key, ca, pin_sha256;
+  int timeout_ms = 15000;
+  std::uint64_t amount = 0;
+  std::string currency = "0978", country = "0250", mode = "online", date;
+  std::vector<std::string> scripts, scripts_after;
+  // The test issuer master keys (docs/EMV.md); a real issuer passes its own.
+  std::string imk_ac = "0123456789ABCDEFFEDCBA9876543210";
+  std::string imk_smi = "FEDCBA98765432100123456789ABCDEF";
+  std::string imk_smc = "11111111111111112222222222222222";
+  int arpc_method = 1;
+  bool select_blocked = false;
+  std::string code;  // Personal Code, sent with VERIFY before the tap (PIN-TAP / second tap of TAP-PIN-TAP)
+};
+
+namespace {
+
+namespace emv = host::emv;
+
+SecureBytes key16(const std::string& hex, const char* what) {
+  SecureBytes k(from_hex(hex));
+  if (k.size() != 16) fail(Errc::invalid_argument, std::string(what) + " is 16 bytes in hex");
+  return k;
+}
+
+Bytes bcd4(const std::string& digits, const char* what) {
+  if (digits.size() != 4 || digits.find_first_not_of("0123456789") != std::string::npos)
+    fail(Errc::invalid_argument, std::string(what) + " is 4 digits, e.g. 0978");
+  return from_hex(digits);
+}
+
+std::string today() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[8];
+  std::strftime(b, sizeof b, "%y%m%d", &tm);
+  return b;
+}
+
+const char* result_name(emv::Outcome::Result r) {
+  switch (r) {
+    case emv::Outcome::Result::approved: return "approved";
+    case emv::Outcome::Result::declined: return "declined";
+    default: return "end application";
+  }
+}
+
+const char* cid_name(std::uint8_t cid) {
+  switch (cid & 0xC0) {
+    case 0x40: return "TC";
+    case 0x80: return "ARQC";
+    case 0x00: return "AAC";
+    default: return "RFU";
+  }
+}
+
+std::string field(const emv::LogEntry& e, std::uint32_t tag) {
+  for (const auto& [t, v] : e.fields)
+    if (t == tag) return to_hex(v);
+  return "-";
+}
+
+void print_outcome(const emv::Outcome& o) {
+  std::cout << "Outcome:      " << result_name(o.result) << (o.online ? " (online)" : " (offline)") << "\n";
+  if (!o.reason.empty()) std::cout << "Reason:       " << o.reason << "\n";
+  if (!o.aid.empty())
+    std::cout << "AID:          " << to_hex(o.aid) << (o.application_blocked ? " (blocked)" : "") << "\n";
+  if (!o.cryptogram.empty()) {
+    char atc[8];
+    std::snprintf(atc, sizeof atc, "%04X", o.atc);
+    std::cout << "ATC:          " << atc << "\n"
+              << "Cryptogram:   " << cid_name(o.cid) << " " << to_hex(o.cryptogram) << "\n";
+  }
+  if (!o.arc.empty()) std::cout << "ARC:          " << std::string(o.arc.begin(), o.arc.end()) << "\n";
+  std::cout << "TVR:          " << to_hex(o.tvr) << "\n";
+  if (const auto it = o.card_data.find(0x9F10); it != o.card_data.end() && it->second.size() == 8) {
+    std::cout << "CVR:          " << to_hex(ByteView(it->second).subspan(2)) << "\n";
+    // sesame's CVR byte 4 (docs/EMV.md): the wallet asks for the Personal Code and the holder taps again.
+    if (it->second[5] & 0x20) std::cout << "Personal Code required: enter it (--code) and tap again\n";
+  }
+  if (!o.issuer_script_results.empty())
+    std::cout << "Script results (9F5B): " << to_hex(o.issuer_script_results) << "\n";
+  for (const auto& l : o.script_log) std::cout << "Script:       " << l << "\n";
+}
+
+void print_log(const std::vector<emv::LogEntry>& log) {
+  std::cout << "Transaction log (most recent first):\n";
+  if (log.empty()) std::cout << "  (empty)\n";
+  for (const auto& e : log)
+    std::cout << "  ATC " << field(e, 0x9F36) << "  "
+              << cid_name(static_cast<std::uint8_t>(from_hex(field(e, 0x9F27))[0])) << "  amount "
+              << field(e, 0x9F02) << "  currency " << field(e, 0x5F2A) << "  date " << field(e, 0x9A)
+              << "  type " << field(e, 0x9C) << "  CVR " << field(e, 0xDF01) << "\n";
+}
+
+}  // namespace
+
+PayCommands::PayCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
+  Options& o = *o_;
+  o.pay = app.add_subcommand("pay", "a contactless EMV purchase through the POS kernel (docs/EMV.md)");
+  o.pay->fallthrough();
+  o.pay->add_option("SEID", o.seid, "a card of the local state dir");
+  o.pay->add_option("--url", o.url, "a remote card: racs://host:port/SEID");
+  o.pay->add_option("--pcsc", o.pcsc, "a card in this PC/SC reader");
+  o.pay->add_option("--cert", o.cert, "RACS client certificate PEM (default: <state-dir>/pki/admin.pem)");
+  o.pay->add_option("--key", o.key, "its private key PEM (default: <state-dir>/pki/admin.key)");
+  o.pay->add_option("--ca", o.ca, "pin the RACS server's CA (default: <state-dir>/pki/ca.pem)");
+  o.pay->add_option("--pin-sha256", o.pin_sha256,
+                    "pin the RACS server certificate: SHA-256 of its DER in hex");
+  o.pay->add_option("--timeout-ms", o.timeout_ms, "RACS: timeout of each network step")
+      ->capture_default_str();
+  o.pay->add_option("--amount", o.amount, "amount in minor units (1250 = 12.50)")->required();
+  o.pay->add_option("--currency", o.currency, "ISO 4217 numeric, 4 digits")->capture_default_str();
+  o.pay->add_option("--country", o.country, "terminal country, ISO 3166 numeric, 4 digits")
+      ->capture_default_str();
+  o.pay->add_option("--mode", o.mode, "online: the issuer host authorises; offline: an offline-only terminal")
+      ->check(CLI::IsMember({"online", "offline"}))
+      ->capture_default_str();
+  o.pay->add_option("--date", o.date, "transaction date YYMMDD (default: today, UTC)");
+  o.pay->add_option("--script", o.scripts,
+                    "issuer script command before the 2nd GENERATE AC (tag 71), repeatable");
+  o.pay->add_option("--script-after", o.scripts_after,
+                    "issuer script command after the 2nd GENERATE AC (tag 72)");
+  o.pay->add_option("--imk-ac", o.imk_ac, "issuer master key for AC (default: the test key)");
+  o.pay->add_option("--imk-smi", o.imk_smi, "issuer master key for script integrity (default: the test key)");
+  o.pay->add_option("--imk-smc", o.imk_smc,
+                    "issuer master key for script confidentiality (default: the test key)");
+  o.pay->add_option("--arpc-method", o.arpc_method, "ARPC method of the card's profile")
+      ->check(CLI::IsMember({1, 2}))
+      ->capture_default_str();
+  o.pay->add_option("--code", o.code, "Personal Code: VERIFY before the tap (4-12 digits)");
+  o.pay->add_flag("--select-blocked", o.select_blocked,
+                  "select a blocked application (to unblock it by script)");
+}
+
+PayCommands::~PayCommands() = default;
+
+bool PayCommands::parsed() const {
+  return o_->pay->parsed();
+}
+
+int PayCommands::run(const std::string& state_dir, const std::string& config_path) {
+  const Options& o = *o_;
+  const int where = (o.url.empty() ? 0 : 1) + (o.pcsc.empty() ? 0 : 1) + (o.seid.empty() ? 0 : 1);
+  if (where != 1)
+    fail(Errc::invalid_argument,
+         "name exactly one card: SEID (state dir), --url racs://... or --pcsc READER");
+  if (o.mode == "offline" && (!o.scripts.empty() || !o.scripts_after.empty()))
+    fail(Errc::invalid_argument, "issuer scripts come with an online response: use --mode online");
+
+  emv::TerminalConfig terminal;
+  terminal.currency = bcd4(o.currency, "--currency");
+  terminal.country = bcd4(o.country, "--country");
+  // No CA public keys here: offline data authentication is not performed (TVR byte 1 b8).
+  terminal.cda_supported = terminal.dda_supported = false;
+  terminal.select_blocked = o.select_blocked;
+  if (o.mode == "online") {
+    terminal.terminal_type = 0x22;
+    terminal.floor_limit = 0;                      // every amount reaches the floor limit...
+    terminal.tac_online = from_hex("0000008000");  // ...and goes online
+  } else {
+    terminal.terminal_type = 0x23;  // offline only: the card's risk management decides
+    terminal.floor_limit = 999999999999ull;
+  }
+  emv::Transaction txn;
+  txn.amount = o.amount;
+  txn.date = o.date.empty() ? today() : o.date;
+
+  std::vector<emv::ScriptCommand> before, after;
+  for (const auto& s : o.scripts) before.push_back(emv::ScriptCommand::parse(s));
+  for (const auto& s : o.scripts_after) after.push_back(emv::ScriptCommand::parse(s));
+  const auto issuer = std::make_shared<emv::IssuerHost>(key16(o.imk_ac, "--imk-ac"), o.arpc_method);
+  std::shared_ptr<emv::IssuerScriptHost> script_host;
+  if (!before.empty() || !after.empty())
+    script_host =
+        std::make_shared<emv::IssuerScriptHost>(key16(o.imk_smi, "--imk-smi"), key16(o.imk_smc, "--imk-smc"));
+  emv::OnlineAuthoriser online;
+  if (o.mode == "online") {
+    online = [&](const emv::AuthorisationRequest& r) {
+      auto resp = issuer->authorise(r);
+      if (script_host && !before.empty())
+        append(resp.issuer_scripts, script_host->script(0x71, Bytes{0, 0, 0, 1}, r, before));
+      if (script_host && !after.empty())
+        append(resp.issuer_scripts, script_host->script(0x72, Bytes{0, 0, 0, 2}, r, after));
+      return std::optional<emv::AuthorisationResponse>(resp);
+    };
+  }
+
+  int status = 0;
+  auto work = [&](host::Reader& reader) {
+    if (!o.code.empty()) {
+      // The wallet's step: the payment application (Mastercard AID), then VERIFY with the plaintext
+      // format 2 block (Book 3 §6.5.12, P2 80).
+      const Bytes aid = from_hex("A0000000041010");
+      const auto sel = reader.transmit({0x00, 0xA4, 0x04, 0x00, aid, 256, false});
+      if (!sel.ok() && sel.sw != 0x6283)
+        fail(Errc::state,
+             "SELECT of the payment application answered " +
+                 sw_text(Bytes{static_cast<std::uint8_t>(sel.sw >> 8), static_cast<std::uint8_t>(sel.sw)}));
+      const auto block = crypto::emv::pin_block_format2(o.code);
+      const auto v = reader.transmit({0x00, 0x20, 0x00, 0x80, block.reveal(), 0, false});
+      std::cout << "Personal Code: "
+                << (v.ok() ? "verified"
+                           : sw_text(Bytes{static_cast<std::uint8_t>(v.sw >> 8),
+                                           static_cast<std::uint8_t>(v.sw)}))
+                << "\n";
+    }
+    const auto outcome = emv::run_transaction(reader, terminal, txn, online);
+    print_outcome(outcome);
+    if (!outcome.aid.empty()) print_log(emv::read_transaction_log(reader, outcome.aid));
+    status = outcome.result == emv::Outcome::Result::approved ? 0 : 3;
+  };
+  if (!o.url.empty()) {
+    const auto uri = host::racs::RacsUri::parse(o.url);
+    if (uri.seid.empty()) fail(Errc::invalid_argument, "the URL names no card: racs://host:port/SEID");
+    RacsCommandOptions r;
+    r.cert = o.cert;
+    r.key = o.key;
+    r.ca = o.ca;
+    r.pin_sha256 = o.pin_sha256;
+    r.state_dir = state_dir;
+    host::racs::RacsClientOptions opts;
+    opts.timeout = std::chrono::milliseconds(o.timeout_ms);
+    auto reader = host::racs::RacsReader::open(uri, racs_credentials(r), opts);
+    work(*reader);
+    reader->client().close();
+  } else if (!o.pcsc.empty()) {
+    host::PcscReader reader(o.pcsc, host::PcscProtocol::any);
+    work(reader);
+    reader.disconnect();
+  } else {
+    server::ServerConfig config;
+    if (!config_path.empty()) config = server::load_config(config_path);
+    server::LocalState local(state_dir, config, /*create=*/false);
+    if (!local.cards().exists(o.seid)) fail(Errc::not_found, "no card " + o.seid);
+    host::InProcessReader reader(local.cards(), o.seid);
+    work(reader);
+    local.cards().power_off(o.seid);
+  }
+  return status;
+}
+
+}  // namespace sesame::cli
