@@ -1,6 +1,7 @@
 // Interoperability with OpenPACE (libeac, an independent PACE implementation):
 //  1. OpenPACE as the terminal (PCD) runs PACE with our hosted card through the in-process reader
 //     and then reads DG14 with secure messaging computed by OpenPACE (EAC_encrypt/authenticate);
+//     OpenPACE's Chip Authentication (terminal side) then reads DG1 under the CA keys;
 //  2. our terminal (host/eid) runs PACE against a card whose cryptography is OpenPACE's card side
 //     (PICC) and reads a file through our SM channel, checked by OpenPACE.
 // Only the tests link libeac (Debian libeac-dev, installed by scripts/install-deps; required).
@@ -14,7 +15,14 @@
 
 #include <eac/eac.h>
 #include <eac/pace.h>
+#include <eac/ca.h>
+#include <eac/objects.h>
+#include <eac/ta.h>
 #include <openssl/buffer.h>
+
+// Exported by libeac but declared only in its private headers: the KDF step of CA without a nonce
+// (CA version 1), which OpenPACE's public CA_STEP6 runs before checking a version 2 token.
+extern "C" int KA_CTX_derive_keys(KA_CTX* ctx, const BUF_MEM* nonce, EVP_MD_CTX* md_ctx);
 
 #include <cstring>
 #include <memory>
@@ -128,6 +136,47 @@ TEST(EidOpenPace, OpenPaceTerminalAgainstOurCard) {
   EXPECT_EQ(op_mac(pcd.get(), concat({dos[0].encode(), dos[1].encode()})), dos[2].value()) << "response MAC";
   const Bytes dg14 = op_decrypt(pcd.get(), ByteView(dos[0].value()).subspan(1));
   EXPECT_EQ(iso7816::parse_dg14(dg14).chip_authentication_keys.size(), 1u);
+}
+
+// OpenPACE's terminal side of Chip Authentication v1 (its ephemeral key, ECDH with the DG14 key,
+// KDF, then its secure messaging under the new keys) against our card: our terminal runs PACE and
+// carries MSE:Set AT / GENERAL AUTHENTICATE; OpenPACE alone then reads DG1 with the CA keys.
+TEST(EidOpenPace, OpenPaceChipAuthenticationAgainstOurCard) {
+  testing::HostedEid card;
+  EidTerminal t(card.reader);
+  t.pace(PacePassword::pin(testing::kPin));
+  const auto infos = iso7816::parse_dg14(t.read_file_sfi(0x0E));
+  ASSERT_EQ(infos.chip_authentication_keys.size(), 1u);
+  const Bytes picc_key = iso7816::ca_public_key(infos.chip_authentication_keys[0]).to_uncompressed_point();
+
+  EAC_init();
+  Ctx pcd(EAC_CTX_new());
+  ASSERT_EQ(EAC_CTX_init_ca(pcd.get(), NID_id_CA_ECDH_AES_CBC_CMAC_128, 13), 1);
+  // TA step 3 generates the PCD's ephemeral key (and returns Comp(), its x coordinate); CA step 2
+  // gives the whole point the card needs.
+  ASSERT_NE(Buf(TA_STEP3_generate_ephemeral_key(pcd.get())), nullptr);
+  Buf eph(CA_STEP2_get_eph_pubkey(pcd.get()));
+  ASSERT_NE(eph, nullptr);
+  ASSERT_EQ(t.transmit({0x00, 0x22, 0x41, 0xA4, tlv_encode(0x80, iso7816::pace::ca_ecdh_oid(16)), 0, false}).sw,
+            0x9000);
+  ASSERT_EQ(t.transmit({0x00, 0x86, 0x00, 0x00, tlv_encode(0x7C, tlv_encode(0x80, bytes(eph.get()))), 256, false}).sw,
+            0x9000);
+  ASSERT_EQ(CA_STEP4_compute_shared_secret(pcd.get(), buf(picc_key).get()), 1);
+  ASSERT_EQ(KA_CTX_derive_keys(pcd->ca_ctx->ka_ctx, nullptr, pcd->md_ctx), 1);
+  ASSERT_EQ(EAC_CTX_set_encryption_ctx(pcd.get(), EAC_ID_CA), 1);
+
+  // READ BINARY DG1 (SFI 01), protected by OpenPACE with the CA keys: SSC 1 command, 2 answer.
+  ASSERT_EQ(EAC_increment_ssc(pcd.get()), 1);
+  const Bytes do97 = tlv_encode(0x97, Bytes{0x00});
+  const Bytes mac = op_mac(pcd.get(), concat({padded_header(0x0C, 0xB0, 0x81, 0x00), do97}));
+  const auto resp =
+      card.reader.transmit({0x0C, 0xB0, 0x81, 0x00, concat({do97, tlv_encode(0x8E, mac)}), 256, false});
+  ASSERT_EQ(resp.sw, 0x9000) << "our card accepts OpenPACE's MAC under the CA keys";
+  ASSERT_EQ(EAC_increment_ssc(pcd.get()), 1);
+  const auto dos = parse_tlv(resp.data);
+  ASSERT_EQ(dos.size(), 3u);
+  EXPECT_EQ(op_mac(pcd.get(), concat({dos[0].encode(), dos[1].encode()})), dos[2].value()) << "response MAC";
+  EXPECT_EQ(op_decrypt(pcd.get(), ByteView(dos[0].value()).subspan(1)), testing::kDg1);
 }
 
 // A card whose PACE and secure messaging are OpenPACE's card side (PICC).

@@ -1,0 +1,298 @@
+#include "cli/eid_commands.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "card/card_service.h"
+#include "cli/reader_commands.h"
+#include "crypto/any_key.h"
+#include "host/eid/eid_issuance.h"
+#include "host/eid/eid_reading.h"
+#include "host/eid/mrz.h"
+#include "host/in_process_reader.h"
+#include "host/pcsc_reader.h"
+#include "host/racs/racs_reader.h"
+#include "host/racs/racs_uri.h"
+#include "iso7816/lds_security_object.h"
+#include "server/config.h"
+#include "server/file_io.h"
+#include "server/local_state.h"
+#include "util/error.h"
+#include "util/hex.h"
+#include "util/posix_file.h"
+
+namespace sesame::cli {
+
+struct EidCommands::Options {
+  CLI::App* eid = nullptr;
+  CLI::App* issue = nullptr;
+  CLI::App* read = nullptr;
+  std::string identity, pki, seid, url, pcsc, cert, key, ca, pin_sha256, mrz, save_dir;
+  std::vector<std::string> cscas, crls;
+  // Secrets from the command line (visible in the process list: prefer the prompt for the PIN).
+  std::string pin, can, puk;
+  int parameter_id = 13;
+  int timeout_ms = 15000;
+};
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace eid = host::eid;
+
+constexpr const char* kModule = "sesame.eid";
+const Bytes kEidAid = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};  // ICAO eMRTD LDS1 application
+
+SecureString take(std::string& s) {
+  SecureString out(s.begin(), s.end());
+  wipe(s);
+  return out;
+}
+
+// Ctrl-C at the prompt must not leave the terminal without echo: restore it, then die of the signal.
+int g_tty_fd = -1;
+termios g_tty_saved{};
+extern "C" void restore_tty_and_reraise(int sig) {
+  if (g_tty_fd >= 0) ::tcsetattr(g_tty_fd, TCSAFLUSH, &g_tty_saved);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// The PIN from the controlling terminal with echo off; never from a pipe (the tests give --pin).
+SecureString read_pin_from_tty() {
+  Fd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (tty.get() < 0) fail(Errc::invalid_argument, "no terminal to ask the PIN on: give --pin, --can or --mrz");
+  termios old{};
+  if (::tcgetattr(tty.get(), &old) != 0) fail(Errc::invalid_argument, "cannot turn the terminal's echo off");
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  quiet.c_lflag |= ECHONL;
+  const char prompt[] = "eID PIN: ";
+  (void)!::write(tty.get(), prompt, sizeof prompt - 1);
+  g_tty_fd = tty.get();
+  g_tty_saved = old;
+  auto* old_int = ::signal(SIGINT, restore_tty_and_reraise);
+  auto* old_term = ::signal(SIGTERM, restore_tty_and_reraise);
+  ::tcsetattr(tty.get(), TCSAFLUSH, &quiet);
+  SecureString pin;
+  char c = 0;
+  while (::read(tty.get(), &c, 1) == 1 && c != '\n' && pin.size() < 64) pin.push_back(c);
+  c = 0;
+  ::tcsetattr(tty.get(), TCSAFLUSH, &old);
+  ::signal(SIGINT, old_int);
+  ::signal(SIGTERM, old_term);
+  g_tty_fd = -1;
+  return pin;
+}
+
+void issue(EidCommands::Options& o, card::CardService& cards) {
+  const fs::path pki(o.pki);
+  const std::string json = server::read_text_file(o.identity);
+  eid::EidIdentity id = eid::parse_identity_json(json);
+  if (!id.photo_file.empty()) {
+    fs::path photo(id.photo_file);
+    if (photo.is_relative()) photo = fs::path(o.identity).parent_path() / photo;
+    const std::string bytes = server::read_text_file(photo);
+    id.photo.assign(bytes.begin(), bytes.end());
+  }
+  const crypto::Certificate ds = crypto::Certificate::from_pem(server::read_text_file(pki / "ds.pem"));
+  const crypto::PrivateKey ds_key = crypto::private_key_from_pem(server::read_secret_file(pki / "ds.key"));
+
+  const eid::EidSecrets secrets = eid::complete_secrets({take(o.pin), take(o.can), take(o.puk)});
+  eid::EidIssueOptions io;
+  io.parameter_id = o.parameter_id;
+  const eid::IssuedEid card = eid::issue_eid(id, secrets, ds, ds_key, io);
+
+  const std::string seid = cards.create_card({.seid = o.seid, .label = "eID " + id.mrz.document_number});
+  try {
+    cards.install_applet(seid, kModule, kEidAid, card.install_params.view());
+  } catch (...) {
+    cards.delete_card(seid);  // no half-issued card stays behind
+    throw;
+  }
+  std::cout << "SEID: " << seid << "\n"
+            << "MRZ:  " << card.mrz.substr(0, 30) << "\n      " << card.mrz.substr(30, 30) << "\n      "
+            << card.mrz.substr(60, 30) << "\n"
+            << "PIN:  " << std::string_view(secrets.pin.data(), secrets.pin.size()) << "\n"
+            << "CAN:  " << std::string_view(secrets.can.data(), secrets.can.size()) << "\n"
+            << "PUK:  " << std::string_view(secrets.puk.data(), secrets.puk.size()) << "\n"
+            << "The PIN, CAN and PUK are shown once: sesame keeps them only inside the card.\n";
+}
+
+std::string date_text(const std::string& yymmdd) {
+  return yymmdd.size() == 6 ? yymmdd.substr(0, 2) + "-" + yymmdd.substr(2, 2) + "-" + yymmdd.substr(4, 2) : yymmdd;
+}
+
+void print_result(const eid::EidReadResult& r) {
+  if (!r.mrz.empty()) {
+    try {
+      const eid::Td1 t = eid::parse_td1(r.mrz);
+      std::cout << "Document:      " << t.document_code << " " << t.issuing_state << " " << t.document_number << "\n"
+                << "Surname:       " << t.primary_identifier << "\n"
+                << "Given names:   " << t.secondary_identifier << "\n"
+                << "Nationality:   " << t.nationality << "\n"
+                << "Date of birth: " << date_text(t.date_of_birth) << "\n"
+                << "Sex:           " << t.sex << "\n"
+                << "Expires:       " << date_text(t.date_of_expiry) << "\n";
+    } catch (const Error&) {
+    }
+    const auto dg13 = r.data_groups.find(13);
+    if (dg13 != r.data_groups.end()) {
+      try {
+        const eid::Dg13 d = eid::parse_dg13(dg13->second);
+        if (!d.full_name.empty()) std::cout << "Full name:     " << d.full_name << "\n";
+        if (!d.address.empty()) std::cout << "Address:       " << d.address << "\n";
+      } catch (const Error&) {
+      }
+    }
+    if (r.data_groups.count(2)) std::cout << "Photo:         DG2, " << r.data_groups.at(2).size() << " bytes\n";
+    std::cout << "MRZ:           " << r.mrz.substr(0, 30) << "\n               " << r.mrz.substr(30, 30)
+              << "\n               " << r.mrz.substr(60, 30) << "\n";
+  }
+  std::cout << "Checks:\n";
+  for (const auto& c : r.checks) {
+    std::string name = c.name;
+    name.resize(std::max<std::size_t>(name.size(), 24), ' ');
+    std::cout << "  " << (c.ok ? "OK    " : "FAIL  ") << name << c.detail << "\n";
+  }
+}
+
+// The files as read, for other tools (e.g. openssl cms -verify on ef_sod.p7).
+void save_files(const eid::EidReadResult& r, const std::string& dir) {
+  server::ensure_private_dir(dir);
+  for (const auto& [n, content] : r.data_groups)
+    server::write_file_atomic(fs::path(dir) / ("dg" + std::to_string(n) + ".bin"), content, 0600);
+  if (!r.ef_sod.empty()) {
+    server::write_file_atomic(fs::path(dir) / "ef_sod.bin", r.ef_sod, 0600);
+    try {
+      server::write_file_atomic(fs::path(dir) / "ef_sod.p7", iso7816::unwrap_ef_sod(r.ef_sod), 0600);
+    } catch (const Error&) {
+      // not a '77' object: ef_sod.bin is all there is
+    }
+  }
+}
+
+std::vector<eid::PacePassword> passwords(EidCommands::Options& o) {
+  std::vector<eid::PacePassword> out;
+  if (!o.mrz.empty()) {
+    const auto a = o.mrz.find(','), b = o.mrz.rfind(',');
+    if (a == std::string::npos || a == b) fail(Errc::invalid_argument, "--mrz is DOCUMENT_NUMBER,YYMMDD,YYMMDD");
+    std::string number = o.mrz.substr(0, a);
+    if (number.size() < 9) number.resize(9, '<');
+    out.push_back(eid::PacePassword::mrz(number, o.mrz.substr(a + 1, b - a - 1), o.mrz.substr(b + 1)));
+  }
+  if (!o.can.empty()) {
+    const SecureString can = take(o.can);
+    out.push_back(eid::PacePassword::can({can.data(), can.size()}));
+  }
+  if (!o.pin.empty() || out.empty()) {
+    const SecureString pin = o.pin.empty() ? read_pin_from_tty() : take(o.pin);
+    out.push_back(eid::PacePassword::pin({pin.data(), pin.size()}));
+  }
+  return out;
+}
+
+int read(EidCommands::Options& o, const std::string& state_dir, const std::string& config_path) {
+  const int where = (o.url.empty() ? 0 : 1) + (o.pcsc.empty() ? 0 : 1) + (o.seid.empty() ? 0 : 1);
+  if (where != 1) fail(Errc::invalid_argument, "name exactly one card: SEID (state dir), --url racs://... or --pcsc READER");
+  eid::EidReadOptions ro;
+  for (const auto& f : o.cscas)
+    for (auto& c : crypto::Certificate::all_from_pem(server::read_text_file(f))) ro.cscas.push_back(std::move(c));
+  for (const auto& f : o.crls) ro.crls.push_back(crypto::Crl::from_pem(server::read_text_file(f)));
+  const std::vector<eid::PacePassword> pw = passwords(o);
+
+  eid::EidReadResult result;
+  if (!o.url.empty()) {
+    const auto uri = host::racs::RacsUri::parse(o.url);
+    if (uri.seid.empty()) fail(Errc::invalid_argument, "the URL names no card: racs://host:port/SEID");
+    RacsCommandOptions r;
+    r.cert = o.cert;
+    r.key = o.key;
+    r.ca = o.ca;
+    r.pin_sha256 = o.pin_sha256;
+    r.state_dir = state_dir;
+    host::racs::RacsClientOptions opts;
+    opts.timeout = std::chrono::milliseconds(o.timeout_ms);
+    auto reader = host::racs::RacsReader::open(uri, racs_credentials(r), opts);
+    result = eid::read_and_verify(*reader, pw, ro);
+    reader->client().close();
+  } else if (!o.pcsc.empty()) {
+    host::PcscReader reader(o.pcsc, host::PcscProtocol::any);
+    reader.connect();
+    result = eid::read_and_verify(reader, pw, ro);
+    reader.disconnect();
+  } else {
+    server::ServerConfig config;
+    if (!config_path.empty()) config = server::load_config(config_path);
+    server::LocalState local(state_dir, config, /*create=*/false);
+    if (!local.cards().exists(o.seid)) fail(Errc::not_found, "no card " + o.seid);
+    host::InProcessReader reader(local.cards(), o.seid);
+    reader.connect();
+    result = eid::read_and_verify(reader, pw, ro);
+    local.cards().power_off(o.seid);
+  }
+  print_result(result);
+  if (!o.save_dir.empty()) save_files(result, o.save_dir);
+  if (result.ok()) return 0;
+  for (const auto& c : result.checks)
+    if (!c.ok) {
+      std::cerr << "sesame: eID check failed: " << c.name << ": " << c.detail << "\n";
+      break;
+    }
+  return 1;
+}
+
+}  // namespace
+
+EidCommands::EidCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
+  Options& o = *o_;
+  o.eid = app.add_subcommand("eid", "issue and read eID cards (ICAO 9303, PACE + CA; docs/EID.md)");
+  o.eid->require_subcommand(1);
+  o.eid->fallthrough();
+  o.issue = o.eid->add_subcommand("issue", "issue an eID card into the local state dir");
+  o.issue->add_option("--identity", o.identity, "the identity (JSON, docs/EID.md)")->required();
+  o.issue->add_option("--pki", o.pki, "the PKI directory of sesame pki init (ds.pem, ds.key)")->required();
+  o.issue->add_option("--seid", o.seid, "SEID of the new card (default: random)");
+  o.issue->add_option("--pin", o.pin, "PIN, 6 digits (default: random, printed once)");
+  o.issue->add_option("--can", o.can, "CAN, 6 digits (default: random, printed once)");
+  o.issue->add_option("--puk", o.puk, "PUK, 8-12 digits (default: 10 random digits, printed once)");
+  o.issue->add_option("--parameter-id", o.parameter_id, "PACE/CA curve: 12 P-256, 13 brainpoolP256r1, 15 P-384, 16 brainpoolP384r1")
+      ->capture_default_str();
+  o.read = o.eid->add_subcommand("read", "PACE, Chip Authentication, read and verify (passive authentication)");
+  o.read->add_option("SEID", o.seid, "a card of the local state dir");
+  o.read->add_option("--url", o.url, "a remote card: racs://host:port/SEID");
+  o.read->add_option("--pcsc", o.pcsc, "a card in this PC/SC reader");
+  o.read->add_option("--cert", o.cert, "RACS client certificate PEM (default: <state-dir>/pki/admin.pem)");
+  o.read->add_option("--key", o.key, "its private key PEM (default: <state-dir>/pki/admin.key)");
+  o.read->add_option("--ca", o.ca, "pin the RACS server's CA (default: <state-dir>/pki/ca.pem)");
+  o.read->add_option("--pin-sha256", o.pin_sha256, "pin the RACS server certificate: SHA-256 of its DER in hex");
+  o.read->add_option("--timeout-ms", o.timeout_ms, "RACS: timeout of each network step")->capture_default_str();
+  o.read->add_option("--pin", o.pin, "PACE with the PIN (default: asked on the terminal without echo)");
+  o.read->add_option("--can", o.can, "PACE with the CAN (with --pin: the CAN first, resuming a suspended PIN)");
+  o.read->add_option("--mrz", o.mrz, "PACE with the MRZ: DOCUMENT_NUMBER,YYMMDD(birth),YYMMDD(expiry)");
+  o.read->add_option("--csca", o.cscas, "trusted CSCA certificate(s), PEM (repeatable)")->required();
+  o.read->add_option("--crl", o.crls, "CRL(s) of the CSCA, PEM: the Document Signer must not be revoked");
+  o.read->add_option("--save", o.save_dir, "write the files read to this directory (dgN.bin, ef_sod.bin, ef_sod.p7)");
+}
+
+EidCommands::~EidCommands() = default;
+
+bool EidCommands::parsed() const { return o_->eid->parsed(); }
+
+int EidCommands::run(const std::string& state_dir, const std::string& config_path) {
+  Options& o = *o_;
+  if (o.read->parsed()) return read(o, state_dir, config_path);
+  server::ServerConfig config;
+  if (!config_path.empty()) config = server::load_config(config_path);
+  server::LocalState local(state_dir, config, /*create=*/true);
+  issue(o, local.cards());
+  return 0;
+}
+
+}  // namespace sesame::cli
