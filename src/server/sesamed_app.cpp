@@ -21,6 +21,7 @@
 #include "server/local_state.h"
 #include "server/shutdown_signals.h"
 #include "server/status_routes.h"
+#include "server/wsca_routes.h"
 #include "server/http/https_listener.h"
 #include "server/racs/access_tables.h"
 #include "server/racs/racs_audit.h"
@@ -129,6 +130,7 @@ struct HttpSetup {
   http::HttpConfig config;
   std::string listen_address;
   crypto::TlsContext tls;
+  WscaRoutesConfig wsca;  // the WSCA API's attestation PKI and status lists
 };
 
 std::optional<HttpSetup> prepare_http(const ServerConfig& config, const std::filesystem::path& state,
@@ -140,7 +142,9 @@ std::optional<HttpSetup> prepare_http(const ServerConfig& config, const std::fil
   const auto ca = hc.client_ca.empty() ? pki.ca_cert : resolve_in_state_dir(state, hc.client_ca);
   crypto::TlsServerConfig tc{crypto::TlsIdentity::from_pem_files(cert, key), crypto::load_certificate_bundle(ca)};
   tc.client_certificate_required = hc.client_certificate_required;
-  return HttpSetup{hc, config.listen_address, crypto::TlsContext::make_server(tc)};
+  return HttpSetup{hc, config.listen_address, crypto::TlsContext::make_server(tc),
+                   WscaRoutesConfig{pki.ca_cert.parent_path(), state, {"admin"},
+                                    "https://localhost:" + std::to_string(hc.port)}};
 }
 
 // Runs the event loops until SIGINT/SIGTERM. Everything it made is torn down before it returns.
@@ -166,6 +170,11 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
 
   http::Router router;
   add_status_routes(router, cards);
+  std::unique_ptr<WscaApi> wsca_api;  // docs/WSCA.md, "HTTPS API"
+  if (http_setup) {
+    wsca_api = std::make_unique<WscaApi>(cards, locks, http_setup->wsca);
+    wsca_api->add_routes(router);
+  }
   std::unique_ptr<http::HttpsListener> https_listener;
   if (http_setup)
     https_listener = std::make_unique<http::HttpsListener>(racs_loops, http_setup->tls, router,

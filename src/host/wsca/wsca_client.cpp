@@ -79,13 +79,26 @@ void WscaClient::signed_envelope_command(Ins ins, std::uint32_t unit, const cryp
   const Bytes chal = challenge(unit);
   const auto env = crypto::ecdh_envelope_seal(ka, chal, as_bytes(kEnvelopeInfo), envelope_aad(ins, unit),
                                               plaintext.view());
-  Bytes d = unit_field(unit);
-  if (!device_key_field.empty()) append_tlv(d, tag::device_key, device_key_field);
-  append_tlv(d, tag::ephemeral_key, env.ephemeral_point);
-  append_tlv(d, tag::envelope, concat({env.iv, env.box}));
+  const Bytes box = concat({env.iv, env.box});
+  const Bytes d = signed_part(unit, device_key_field, env.ephemeral_point, box);
   const Bytes sig = crypto::ecdsa_sign(device_key, crypto::SignatureHash::sha256,
                                        auth_signing_input(ins, chal, d), crypto::EcdsaFormat::raw);
-  append_tlv(d, tag::signature, sig);
+  send_signed(ins, unit, device_key_field, env.ephemeral_point, box, sig);
+}
+
+Bytes WscaClient::signed_part(std::uint32_t unit, ByteView device_key_field, ByteView ephemeral_key,
+                              ByteView envelope) {
+  Bytes d = unit_field(unit);
+  if (!device_key_field.empty()) append_tlv(d, tag::device_key, device_key_field);
+  append_tlv(d, tag::ephemeral_key, ephemeral_key);
+  append_tlv(d, tag::envelope, envelope);
+  return d;
+}
+
+void WscaClient::send_signed(Ins ins, std::uint32_t unit, ByteView device_key_field, ByteView ephemeral_key,
+                             ByteView envelope, ByteView signature) {
+  Bytes d = signed_part(unit, device_key_field, ephemeral_key, envelope);
+  append_tlv(d, tag::signature, signature);
   command(ins, d);
 }
 

@@ -77,8 +77,19 @@ class WscaClient {
 
   static KeyInfo parse_key_template(ByteView data);
 
- private:
+  // GET CHALLENGE: 32 one-time bytes for `unit` (kProviderUnit: the provider), kept in this
+  // channel's session until the next authentication command for that unit consumes them.
   Bytes challenge(std::uint32_t unit);
+  // What a device signs after the challenge (docs/WSCA.md): C0 unit, [C3 device key], C4, C5.
+  static Bytes signed_part(std::uint32_t unit, ByteView device_key_field, ByteView ephemeral_key,
+                           ByteView envelope);
+  // Sends ACTIVATE / AUTHENTICATE / UNBLOCK exactly as a wallet instance elsewhere prepared it
+  // (sealed PIN, device signature) — for a relay such as sesamed's HTTPS API, which never sees
+  // the PIN or the device key.
+  void send_signed(iso7816::wsca::Ins ins, std::uint32_t unit, ByteView device_key_field,
+                   ByteView ephemeral_key, ByteView envelope, ByteView signature);
+
+ private:
   // Sends the command; a status word other than 9000 throws CardRefused.
   Bytes command(iso7816::wsca::Ins ins, ByteView data, std::uint8_t p1 = 0);
   // A device-signed command carrying a PIN envelope (ACTIVATE, AUTHENTICATE, UNBLOCK).
