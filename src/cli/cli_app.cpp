@@ -5,8 +5,12 @@
 #include <iostream>
 
 #include "card/card_service.h"
+#include "cli/audit_commands.h"
+#include "cli/eid_commands.h"
 #include "cli/gp_commands.h"
 #include "cli/life_cycle_names.h"
+#include "cli/pki_commands.h"
+#include "cli/pay_commands.h"
 #include "cli/reader_commands.h"
 #include "host/in_process_reader.h"
 #include "iso7816/status_word.h"
@@ -110,6 +114,10 @@ int cli_main(int argc, char** argv) {
       ->required();
 
   GpCommands gp_cmds(app);  // sesame gp ... (docs/GP.md)
+  AuditCommands audit_cmds(app);  // sesame audit ... (docs/SIGNING.md)
+  PkiCommands pki_cmds(app);  // sesame pki ... (docs/EID.md)
+  EidCommands eid_cmds(app);  // sesame eid ... (docs/EID.md)
+  PayCommands pay_cmds(app);  // sesame pay ... (docs/EMV.md)
 
   try {
     app.parse(argc, argv);
@@ -121,10 +129,20 @@ int cli_main(int argc, char** argv) {
   }
 
   try {
+    if (pki_cmds.parsed()) {
+      pki_cmds.run();
+      return 0;
+    }
+    if (eid_cmds.parsed()) return eid_cmds.run(state_dir, config_path);
     if (gp_cmds.parsed()) {
       gp_cmds.run(state_dir, config_path);
       return 0;
     }
+    if (audit_cmds.parsed()) {
+      audit_cmds.run(state_dir, config_path);
+      return 0;
+    }
+    if (pay_cmds.parsed()) return pay_cmds.run(state_dir, config_path);
     if (racs_cmd->parsed() || pcsc_cmd->parsed()) {
       racs.state_dir = state_dir;
       if (racs_list_cmd->parsed()) racs_list(racs);
