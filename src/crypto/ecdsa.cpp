@@ -68,17 +68,29 @@ Bytes ecdsa_raw_to_der(ByteView raw) {
 
 Bytes ecdsa_sign_digest(const EcPrivateKey& key, ByteView digest, EcdsaFormat format) {
   check_digest(digest);
-  auto ctx = internal::new_pkey_ctx(internal::evp_pkey_of(key));
-  std::size_t len = 0;
-  if (EVP_PKEY_sign_init(ctx.get()) != 1 ||
-      EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1)
-    fail(Errc::crypto, "ecdsa: cannot set up signing");
-  Bytes der(len);
+  EVP_PKEY* pkey = internal::evp_pkey_of(key);
+  auto ctx = internal::new_pkey_ctx(pkey);
+  // The key's maximum signature size instead of a length query: one EVP_PKEY_sign call less.
+  const int max_len = EVP_PKEY_get_size(pkey);
+  if (max_len <= 0 || EVP_PKEY_sign_init(ctx.get()) != 1) fail(Errc::crypto, "ecdsa: cannot set up signing");
+  Bytes der(static_cast<std::size_t>(max_len));
+  std::size_t len = der.size();
   if (EVP_PKEY_sign(ctx.get(), der.data(), &len, digest.data(), digest.size()) != 1)
     fail(Errc::crypto, "ecdsa: signing failed");
   der.resize(len);
-  if (format == EcdsaFormat::raw) return ecdsa_der_to_raw(key.curve(), der);
-  return der;
+  if (format == EcdsaFormat::der) return der;
+  // OpenSSL's own DER: decoded straight to r||s, without ecdsa_der_to_raw's canonical-encoding
+  // round trip, which is there for signatures that come from outside.
+  const unsigned char* p = der.data();
+  SigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  if (!sig) fail(Errc::crypto, "ecdsa: cannot decode own signature");
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  const std::size_t fs = field_size(key.curve());
+  Bytes out = internal::bn_to_bytes(r, fs);
+  append(out, internal::bn_to_bytes(s, fs));
+  return out;
 }
 
 bool ecdsa_verify_digest(const EcPublicKey& key, ByteView digest, ByteView signature, EcdsaFormat format) {
