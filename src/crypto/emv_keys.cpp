@@ -1,11 +1,13 @@
 #include "crypto/emv_keys.h"
 
+#include <algorithm>
 #include <string>
 
 #include "crypto/des3.h"
 #include "crypto/hash.h"
 #include "crypto/iso9797_mac.h"
 #include "util/error.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::crypto::emv {
 namespace {
@@ -31,8 +33,15 @@ void adjust_odd_parity(SecureBytes& key) {
 
 // Two 3DES encryptions of 8-byte blocks make one double-length key with odd parity.
 SecureBytes two_halves(ByteView key, ByteView left_in, ByteView right_in) {
-  SecureBytes out(des3_ecb_encrypt(key, left_in));
-  out.append(des3_ecb_encrypt(key, right_in));
+  if (left_in.size() != 8 || right_in.size() != 8) fail(Errc::internal, "emv: key halves must be 8 bytes");
+  // ECB encrypts each block on its own: one call for both halves (one cipher set-up, not two).
+  std::uint8_t both[16];
+  std::copy(left_in.begin(), left_in.end(), both);
+  std::copy(right_in.begin(), right_in.end(), both + 8);
+  Bytes enc = des3_ecb_encrypt(key, ByteView(both, sizeof both));
+  SecureBytes out{ByteView(enc)};
+  secure_zero(enc.data(), enc.size());
+  secure_zero(both, sizeof both);
   adjust_odd_parity(out);
   return out;
 }

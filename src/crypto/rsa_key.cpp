@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 
 #include "crypto/internal/bn.h"
@@ -15,11 +16,32 @@
 
 namespace sesame::crypto {
 
+// The public operation runs on BIGNUMs with a Montgomery context kept with the key; the EVP_PKEY
+// (for the codecs and the EVP signature code) is built on first use. EMV kernels recover a new
+// issuer and ICC key on every transaction and use each once or twice: building an EVP_PKEY and an
+// operation context for each cost more than the x^e mod n itself.
 struct RsaPublicKey::Impl {
-  internal::EvpPkeyPtr pkey;
+  Impl(Bytes n_in, Bytes e_in, std::size_t bits_in, internal::BnPtr bn_n_in, internal::BnPtr bn_e_in)
+      : n(std::move(n_in)), e(std::move(e_in)), bits(bits_in), bn_n(std::move(bn_n_in)), bn_e(std::move(bn_e_in)) {}
+  ~Impl() {
+    EVP_PKEY_free(pkey_.load());
+    BN_MONT_CTX_free(mont_.load());
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
   Bytes n;  // modulus_size bytes, first byte non-zero
   Bytes e;  // minimal
   std::size_t bits;
+  internal::BnPtr bn_n, bn_e;
+
+  EVP_PKEY* pkey() const;     // built once; throws Error(Errc::crypto) if it cannot be
+  BN_MONT_CTX* mont() const;  // likewise (only read once built)
+
+ private:
+  // Set once by whichever thread builds it first (compare-exchange; a loser frees its copy).
+  mutable std::atomic<EVP_PKEY*> pkey_{nullptr};
+  mutable std::atomic<BN_MONT_CTX*> mont_{nullptr};
 };
 
 struct RsaPrivateKey::Impl {
@@ -29,6 +51,7 @@ struct RsaPrivateKey::Impl {
 
 namespace {
 
+using internal::BnCtxPtr;
 using internal::BnPtr;
 using internal::EvpPkeyCtxPtr;
 using internal::EvpPkeyPtr;
@@ -75,14 +98,9 @@ RsaPublicKey make_public(ByteView n_in, ByteView e_in) {
     fail(Errc::crypto, "rsa: bad public exponent");
   auto bn_n = internal::public_bn(n);
   auto bn_e = internal::public_bn(e);
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
-  if (!bld) fail(Errc::crypto, "rsa: out of memory");
-  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
-  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
-  auto pkey = build_pkey(bld.get(), false);
   const auto bits = static_cast<std::size_t>(BN_num_bits(bn_n.get()));
   return internal::PkeyAccess::make<RsaPublicKey>(
-      std::make_shared<const RsaPublicKey::Impl>(RsaPublicKey::Impl{std::move(pkey), std::move(n), std::move(e), bits}));
+      std::make_shared<const RsaPublicKey::Impl>(std::move(n), std::move(e), bits, std::move(bn_n), std::move(bn_e)));
 }
 
 BnPtr get_bn(const EVP_PKEY* pkey, const char* name, bool required) {
@@ -105,6 +123,23 @@ void check_raw_input(const Bytes& n, ByteView x) {
     fail(Errc::invalid_argument, "rsa: raw input not below the modulus");
 }
 
+// x^e mod n (public values only, so no constant-time or blinding needed).
+Bytes public_op(const RsaPublicKey::Impl& k, ByteView x) {
+  check_raw_input(k.n, x);
+  BnCtxPtr ctx(BN_CTX_new());
+  BnPtr in(BN_bin2bn(x.data(), static_cast<int>(x.size()), nullptr));
+  BnPtr out(BN_new()), square(BN_new());
+  if (!ctx || !in || !out || !square) fail(Errc::crypto, "rsa: out of memory");
+  // e = 3 (EMV's usual exponent): two modular products are cheaper than setting up Montgomery
+  // arithmetic for a key that is used once.
+  const bool ok = BN_is_word(k.bn_e.get(), 3)
+                      ? BN_mod_sqr(square.get(), in.get(), k.bn_n.get(), ctx.get()) == 1 &&
+                            BN_mod_mul(out.get(), square.get(), in.get(), k.bn_n.get(), ctx.get()) == 1
+                      : BN_mod_exp_mont(out.get(), in.get(), k.bn_e.get(), k.bn_n.get(), ctx.get(), k.mont()) == 1;
+  if (!ok) fail(Errc::crypto, "rsa: raw operation failed");
+  return internal::bn_to_bytes(out.get(), k.n.size());
+}
+
 Bytes raw_op(EVP_PKEY* pkey, const Bytes& n, ByteView x, bool private_op) {
   check_raw_input(n, x);
   auto ctx = internal::new_pkey_ctx(pkey);
@@ -121,9 +156,37 @@ Bytes raw_op(EVP_PKEY* pkey, const Bytes& n, ByteView x, bool private_op) {
 
 }  // namespace
 
+EVP_PKEY* RsaPublicKey::Impl::pkey() const {
+  if (EVP_PKEY* p = pkey_.load(std::memory_order_acquire)) return p;
+  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  if (!bld) fail(Errc::crypto, "rsa: out of memory");
+  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
+  push_bn(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
+  EvpPkeyPtr built = build_pkey(bld.get(), false);
+  EVP_PKEY* expected = nullptr;
+  if (pkey_.compare_exchange_strong(expected, built.get(), std::memory_order_acq_rel)) return built.release();
+  return expected;  // another thread built it first; ours is freed
+}
+
+BN_MONT_CTX* RsaPublicKey::Impl::mont() const {
+  if (BN_MONT_CTX* m = mont_.load(std::memory_order_acquire)) return m;
+  std::unique_ptr<BN_MONT_CTX, decltype(&BN_MONT_CTX_free)> built(BN_MONT_CTX_new(), &BN_MONT_CTX_free);
+  BnCtxPtr ctx(BN_CTX_new());
+  if (!built || !ctx || BN_MONT_CTX_set(built.get(), bn_n.get(), ctx.get()) != 1) fail(Errc::crypto, "rsa: out of memory");
+  BN_MONT_CTX* expected = nullptr;
+  if (mont_.compare_exchange_strong(expected, built.get(), std::memory_order_acq_rel)) return built.release();
+  return expected;
+}
+
 namespace internal {
 
-EVP_PKEY* evp_pkey_of(const RsaPublicKey& key) noexcept { return PkeyAccess::impl(key)->pkey.get(); }
+EVP_PKEY* evp_pkey_of(const RsaPublicKey& key) noexcept {
+  try {
+    return PkeyAccess::impl(key)->pkey();
+  } catch (...) {
+    return nullptr;  // out of memory: the caller's EVP call then fails with its own error
+  }
+}
 EVP_PKEY* evp_pkey_of(const RsaPrivateKey& key) noexcept { return PkeyAccess::impl(key)->pkey.get(); }
 
 RsaPublicKey rsa_public_key_from(EvpPkeyPtr pkey) {
@@ -156,7 +219,7 @@ RsaPrivateKey rsa_private_key_from(EvpPkeyPtr pkey, bool check) {
   probe[1] = 0x5A;
   probe.back() = 0x02;
   const Bytes signed_probe = raw_op(pkey.get(), mod, probe, true);
-  if (raw_op(PkeyAccess::impl(pub)->pkey.get(), mod, signed_probe, false) != probe)
+  if (public_op(*PkeyAccess::impl(pub), signed_probe) != probe)
     fail(Errc::crypto, "rsa: inconsistent private key");
   return PkeyAccess::make<RsaPrivateKey>(
       std::make_shared<const RsaPrivateKey::Impl>(RsaPrivateKey::Impl{std::move(pkey), std::move(pub)}));
@@ -176,10 +239,10 @@ std::size_t RsaPublicKey::bits() const noexcept { return impl_->bits; }
 std::size_t RsaPublicKey::modulus_size() const noexcept { return impl_->n.size(); }
 Bytes RsaPublicKey::modulus() const { return impl_->n; }
 Bytes RsaPublicKey::public_exponent() const { return impl_->e; }
-Bytes RsaPublicKey::to_spki_der() const { return internal::encode_spki(impl_->pkey.get()); }
+Bytes RsaPublicKey::to_spki_der() const { return internal::encode_spki(impl_->pkey()); }
 
 Bytes RsaPublicKey::raw_public(ByteView input) const {
-  return raw_op(impl_->pkey.get(), impl_->n, input, false);
+  return public_op(*impl_, input);
 }
 
 bool operator==(const RsaPublicKey& a, const RsaPublicKey& b) {

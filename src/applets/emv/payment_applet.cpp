@@ -1,6 +1,7 @@
 // The M/Chip-style payment application: SELECT, GET PROCESSING OPTIONS, READ RECORD, GET DATA,
 // GENERATE AC (first and second, with CDA); VERIFY of the Personal Code (payment_personal_code.cpp)
 // and the issuer script commands (payment_scripts.cpp). Instruction set and risk rules: docs/EMV.md.
+#include <optional>
 #include <string>
 
 #include "applets/emv/emv_applets.h"
@@ -15,6 +16,7 @@
 #include "iso7816/status_word.h"
 #include "util/byte_reader.h"
 #include "util/error.h"
+#include "util/secure_buffer.h"
 #include "util/tlv.h"
 
 namespace sesame::applets::emv {
@@ -45,6 +47,30 @@ bool arc_approved(ByteView arc) {
   return arc.size() == 2 && ((arc[0] == '0' && arc[1] == '0') || (arc[0] == '1' && (arc[1] == '0' || arc[1] == '1')));
 }
 bool arc_unable_online(ByteView arc) { return arc.size() == 2 && (arc[0] == 'Y' || arc[0] == 'Z') && arc[1] == '3'; }
+
+// The ICC private key, decoded once per applet instance and reused while its sealed record stays
+// the same (compared byte for byte with the record on every use, so a rolled-back or replaced key
+// is never used). Decoding a key costs more than the signature itself: OpenSSL sets up the
+// Montgomery contexts and the blinding of a new key on its first private operation. The copy of
+// the record lives in zeroizing memory; the runtime may drop the instance (and the cache) anytime.
+class IccKeyCache {
+ public:
+  const crypto::RsaPrivateKey& get(const card::Persistent& st) {
+    const SecureBytes* der = st.view(rec::kIccKey);
+    if (!der) fail(Errc::internal, "payment applet: record missing: icckey");
+    if (!key_ || !secure_equal(der_.view(), der->view())) {
+      key_.reset();
+      der_ = SecureBytes();
+      key_ = crypto::RsaPrivateKey::from_checked_pkcs8_der(der->view());
+      der_ = *der;
+    }
+    return *key_;
+  }
+
+ private:
+  SecureBytes der_;
+  std::optional<crypto::RsaPrivateKey> key_;
+};
 
 class PaymentApplet final : public card::Applet {
  public:
@@ -134,8 +160,7 @@ class PaymentApplet final : public card::Applet {
     if (apdu.data.size() != dol::dol_data_length(dol::parse_dol(dol::kDdol))) throw_sw(Sw::wrong_length);
     Bytes dyn{0x08};
     append(dyn, ctx.random(8));
-    const auto key = crypto::RsaPrivateKey::from_checked_pkcs8_der(required_secret(st, rec::kIccKey).view());
-    return {tlv_encode(0x80, crypto::emv::sign_dynamic_data(key, dyn, apdu.data)), 0x9000};
+    return {tlv_encode(0x80, crypto::emv::sign_dynamic_data(icc_key_.get(st), dyn, apdu.data)), 0x9000};
   }
 
   // READ RECORD (Book 1 §11.2, Book 3 §6.5.11): P2 = SFI << 3 | 100. SFI 11 is the transaction log
@@ -337,8 +362,8 @@ class PaymentApplet final : public card::Applet {
       // the response's data objects other than the SDAD, in the order they are returned.
       const Bytes tx_hash = crypto::sha1(concat({txn.pdol_data, cdol1_data, cdol2_data, t27, t36, t10}));
       const crypto::emv::CdaDynamicData dd{ctx.random(8), cid, ac, tx_hash};
-      const auto key = crypto::RsaPrivateKey::from_checked_pkcs8_der(required_secret(st, rec::kIccKey).view());
-      append_tlv(body, 0x9F4B, crypto::emv::sign_dynamic_data(key, crypto::emv::encode_cda_dynamic_data(dd), unpredictable));
+      append_tlv(body, 0x9F4B,
+                 crypto::emv::sign_dynamic_data(icc_key_.get(st), crypto::emv::encode_cda_dynamic_data(dd), unpredictable));
     } else {
       append_tlv(body, 0x9F26, ac);
     }
@@ -358,6 +383,8 @@ class PaymentApplet final : public card::Applet {
     if (seq > kLogRecords) st.erase(rec::log_entry(seq - kLogRecords));
     st.put(rec::kLogSeq, ByteView(be(seq, 4)));
   }
+
+  mutable IccKeyCache icc_key_;  // a cache only (see above): the card runs one command at a time
 };
 
 }  // namespace
