@@ -10,15 +10,12 @@
 #include <iostream>
 
 #include "card/card_service.h"
+#include "cli/card_target.h"
 #include "cli/reader_commands.h"
 #include "crypto/any_key.h"
 #include "host/eid/eid_issuance.h"
 #include "host/eid/eid_reading.h"
 #include "host/eid/mrz.h"
-#include "host/in_process_reader.h"
-#include "host/pcsc_reader.h"
-#include "host/racs/racs_reader.h"
-#include "host/racs/racs_uri.h"
 #include "iso7816/lds_security_object.h"
 #include "server/config.h"
 #include "server/file_io.h"
@@ -208,35 +205,11 @@ int read(EidCommands::Options& o, const std::string& state_dir, const std::strin
   const std::vector<eid::PacePassword> pw = passwords(o);
 
   eid::EidReadResult result;
-  if (!o.url.empty()) {
-    const auto uri = host::racs::RacsUri::parse(o.url);
-    if (uri.seid.empty()) fail(Errc::invalid_argument, "the URL names no card: racs://host:port/SEID");
-    RacsCommandOptions r;
-    r.cert = o.cert;
-    r.key = o.key;
-    r.ca = o.ca;
-    r.pin_sha256 = o.pin_sha256;
-    r.state_dir = state_dir;
-    host::racs::RacsClientOptions opts;
-    opts.timeout = std::chrono::milliseconds(o.timeout_ms);
-    auto reader = host::racs::RacsReader::open(uri, racs_credentials(r), opts);
-    result = eid::read_and_verify(*reader, pw, ro);
-    reader->client().close();
-  } else if (!o.pcsc.empty()) {
-    host::PcscReader reader(o.pcsc, host::PcscProtocol::any);
-    reader.connect();
-    result = eid::read_and_verify(reader, pw, ro);
-    reader.disconnect();
-  } else {
-    server::ServerConfig config;
-    if (!config_path.empty()) config = server::load_config(config_path);
-    server::LocalState local(state_dir, config, /*create=*/false);
-    if (!local.cards().exists(o.seid)) fail(Errc::not_found, "no card " + o.seid);
-    host::InProcessReader reader(local.cards(), o.seid);
-    reader.connect();
-    result = eid::read_and_verify(reader, pw, ro);
-    local.cards().power_off(o.seid);
-  }
+  with_card_reader({o.seid, o.url, o.pcsc, o.cert, o.key, o.ca, o.pin_sha256, o.timeout_ms}, state_dir,
+                   config_path, [&](host::Reader& reader) {
+                     reader.connect();  // a fresh power-on: PACE starts from a reset card
+                     result = eid::read_and_verify(reader, pw, ro);
+                   });
   print_result(result);
   if (!o.save_dir.empty()) save_files(result, o.save_dir);
   if (result.ok()) return 0;

@@ -7,21 +7,16 @@
 #include <sstream>
 
 #include "card/card_service.h"
+#include "cli/card_target.h"
 #include "cli/life_cycle_names.h"
 #include "cli/reader_commands.h"
 #include "host/gp/get_status.h"
 #include "host/gp/install.h"
 #include "host/gp/put_key.h"
+#include "host/gp/scp03_session.h"
 #include "host/gp/set_status.h"
 #include "host/gp/store_data.h"
-#include "host/gp/scp03_session.h"
-#include "host/in_process_reader.h"
-#include "host/pcsc_reader.h"
-#include "host/racs/racs_reader.h"
-#include "host/racs/racs_uri.h"
 #include "iso7816/status_word.h"
-#include "server/config.h"
-#include "server/local_state.h"
 #include "util/error.h"
 #include "util/hex.h"
 #include "util/tlv.h"
@@ -69,17 +64,6 @@ SecureBytes key_or_default(const std::string& hex) {
   SecureBytes k(from_hex(hex));
   if (k.size() != 16 && k.size() != 24 && k.size() != 32) fail(Errc::invalid_argument, "SCP03 keys are 16, 24 or 32 bytes");
   return k;
-}
-
-// As `sesame racs`: explicit files win, else the development PKI sesamed made in the state dir.
-host::racs::RacsCredentials credentials(const GpCommands::Options& o, const std::string& state_dir) {
-  RacsCommandOptions r;
-  r.cert = o.cert;
-  r.key = o.key;
-  r.ca = o.ca;
-  r.pin_sha256 = o.pin_sha256;
-  r.state_dir = state_dir;
-  return racs_credentials(r);
 }
 
 void print_registry(gp::Scp03Session& s) {
@@ -274,27 +258,8 @@ void GpCommands::run(const std::string& state_dir, const std::string& config_pat
       std::cout << "key set " << to_hex(Bytes{kvn}) << " stored (key check values verified)\n";
     }
   };
-  if (!o.url.empty()) {
-    const auto uri = host::racs::RacsUri::parse(o.url);
-    if (uri.seid.empty()) fail(Errc::invalid_argument, "the URL names no card: racs://host:port/SEID");
-    host::racs::RacsClientOptions opts;
-    opts.timeout = std::chrono::milliseconds(o.timeout_ms);
-    auto reader = host::racs::RacsReader::open(uri, credentials(o, state_dir), opts);
-    work(*reader);
-    reader->client().close();
-  } else if (!o.pcsc.empty()) {
-    host::PcscReader reader(o.pcsc, host::PcscProtocol::any);
-    work(reader);
-    reader.disconnect();
-  } else {
-    server::ServerConfig config;
-    if (!config_path.empty()) config = server::load_config(config_path);
-    server::LocalState local(state_dir, config, /*create=*/false);
-    if (!local.cards().exists(seid)) fail(Errc::not_found, "no card " + seid);
-    host::InProcessReader reader(local.cards(), seid);
-    work(reader);
-    local.cards().power_off(seid);
-  }
+  with_card_reader({seid, o.url, o.pcsc, o.cert, o.key, o.ca, o.pin_sha256, o.timeout_ms}, state_dir, config_path,
+                   work);
 }
 
 }  // namespace sesame::cli

@@ -5,18 +5,13 @@
 #include <iostream>
 
 #include "card/card_service.h"
+#include "cli/card_target.h"
 #include "cli/reader_commands.h"
 #include "crypto/emv_script.h"
 #include "host/emv/issuer_host.h"
 #include "host/emv/issuer_scripts.h"
 #include "host/emv/kernel.h"
 #include "host/emv/transaction_log.h"
-#include "host/in_process_reader.h"
-#include "host/pcsc_reader.h"
-#include "host/racs/racs_reader.h"
-#include "host/racs/racs_uri.h"
-#include "server/config.h"
-#include "server/local_state.h"
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -236,33 +231,8 @@ int PayCommands::run(const std::string& state_dir, const std::string& config_pat
     if (!outcome.aid.empty()) print_log(emv::read_transaction_log(reader, outcome.aid));
     status = outcome.result == emv::Outcome::Result::approved ? 0 : 3;
   };
-  if (!o.url.empty()) {
-    const auto uri = host::racs::RacsUri::parse(o.url);
-    if (uri.seid.empty()) fail(Errc::invalid_argument, "the URL names no card: racs://host:port/SEID");
-    RacsCommandOptions r;
-    r.cert = o.cert;
-    r.key = o.key;
-    r.ca = o.ca;
-    r.pin_sha256 = o.pin_sha256;
-    r.state_dir = state_dir;
-    host::racs::RacsClientOptions opts;
-    opts.timeout = std::chrono::milliseconds(o.timeout_ms);
-    auto reader = host::racs::RacsReader::open(uri, racs_credentials(r), opts);
-    work(*reader);
-    reader->client().close();
-  } else if (!o.pcsc.empty()) {
-    host::PcscReader reader(o.pcsc, host::PcscProtocol::any);
-    work(reader);
-    reader.disconnect();
-  } else {
-    server::ServerConfig config;
-    if (!config_path.empty()) config = server::load_config(config_path);
-    server::LocalState local(state_dir, config, /*create=*/false);
-    if (!local.cards().exists(o.seid)) fail(Errc::not_found, "no card " + o.seid);
-    host::InProcessReader reader(local.cards(), o.seid);
-    work(reader);
-    local.cards().power_off(o.seid);
-  }
+  with_card_reader({o.seid, o.url, o.pcsc, o.cert, o.key, o.ca, o.pin_sha256, o.timeout_ms}, state_dir,
+                   config_path, work);
   return status;
 }
 
