@@ -134,6 +134,33 @@ void parse_vpcd(const toml::node& node, const std::string& src, ServerConfig& cf
   }
 }
 
+// [wsca]: the public base URL goes into every attestation, so it must be an https origin that a
+// verifier can reach; the provider CNs name the clients that may revoke.
+void parse_wsca(const toml::table& table, const std::string& src, WscaServiceConfig& c) {
+  for (auto&& [k, v] : table) {
+    const std::string key = "wsca." + std::string(k.str());
+    if (k == "public_base_url") {
+      std::string url = get_string(v, src, key);
+      while (!url.empty() && url.back() == '/') url.pop_back();
+      const std::string host = url.rfind("https://", 0) == 0 ? url.substr(8) : std::string();
+      if (host.empty() || host.find_first_of("/?# ") != std::string::npos)
+        bad(src, key, "must be an https origin, e.g. \"https://wallet.example:8443\"");
+      c.public_base_url = url;
+    } else if (k == "provider_clients") {
+      const toml::array* a = v.as_array();
+      if (!a) bad(src, key, "must be an array of certificate CNs");
+      c.provider_clients.clear();
+      for (const auto& e : *a) {
+        const auto* cn = e.as_string();
+        if (!cn || cn->get().empty()) bad(src, key, "every entry must be a non-empty CN");
+        c.provider_clients.insert(cn->get());
+      }
+    } else {
+      bad(src, key, "unknown key");
+    }
+  }
+}
+
 }  // namespace
 
 ServerConfig parse_config(std::string_view toml_text, const std::string& source) {
@@ -163,6 +190,8 @@ ServerConfig parse_config(std::string_view toml_text, const std::string& source)
       racs::parse_racs_config(get_table(v, source, key), source, cfg.racs);
     else if (k == "http")
       http::parse_http_config(get_table(v, source, key), source, cfg.http);
+    else if (k == "wsca")
+      parse_wsca(get_table(v, source, key), source, cfg.wsca);
     else
       bad(source, key, "unknown key");
   }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,16 @@ struct VpcdSlot {
   bool allow_remote = false;  // host may be other than loopback (APDUs and PINs then cross a network in clear)
 };
 
+// [wsca]: the WSCA HTTPS API (served when http.enabled).
+struct WscaServiceConfig {
+  // Where wallets and verifiers reach the API, e.g. "https://wallet.example:8443": the status list
+  // URIs inside key attestations and the "iss" of wallet instance attestations. Empty:
+  // "https://localhost:<http.port>", fit for development only.
+  std::string public_base_url;
+  // Client certificate CNs allowed to act as the wallet provider (revocation through the status list).
+  std::set<std::string> provider_clients{"admin"};
+};
+
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";        // where network listeners bind (loopback only by default)
   std::string log_level = "info";                  // trace, debug, info, warn, error, critical, off
@@ -36,6 +47,7 @@ struct ServerConfig {
   std::vector<VpcdSlot> vpcd;
   racs::RacsConfig racs;  // [racs]: docs/RACS.md
   http::HttpConfig http;  // [http]: docs/HTTP.md
+  WscaServiceConfig wsca; // [wsca]: docs/WSCA.md, "HTTPS API"
 };
 
 // Parses TOML text. `source` names the file in error messages.

@@ -143,8 +143,10 @@ std::optional<HttpSetup> prepare_http(const ServerConfig& config, const std::fil
   crypto::TlsServerConfig tc{crypto::TlsIdentity::from_pem_files(cert, key), crypto::load_certificate_bundle(ca)};
   tc.client_certificate_required = hc.client_certificate_required;
   return HttpSetup{hc, config.listen_address, crypto::TlsContext::make_server(tc),
-                   WscaRoutesConfig{pki.ca_cert.parent_path(), state, {"admin"},
-                                    "https://localhost:" + std::to_string(hc.port)}};
+                   WscaRoutesConfig{pki.ca_cert.parent_path(), state, config.wsca.provider_clients,
+                                    config.wsca.public_base_url.empty()
+                                        ? "https://localhost:" + std::to_string(hc.port)
+                                        : config.wsca.public_base_url}};
 }
 
 // Runs the event loops until SIGINT/SIGTERM. Everything it made is torn down before it returns.

@@ -172,7 +172,10 @@ def body(tmp, children, sesamed, sesame, node_dir, js_dir):
     config = os.path.join(tmp, "sesamed.toml")
     with open(config, "w") as f:
         f.write(f'[server]\nlog_level = "debug"\n[http]\nenabled = true\nport = {port}\n'
-                f'[racs]\nenabled = true\nport = {racs_port}\n[racs.users]\nadmin = "all"\n')
+                f'[racs]\nenabled = true\nport = {racs_port}\n[racs.users]\nadmin = "all"\n'
+                # What attestations name as the status list's home: the configured public origin,
+                # not the address this test happens to connect to.
+                f'[wsca]\npublic_base_url = "https://wallet.test:{port}"\n')
     log = os.path.join(tmp, "sesamed.log")
     p = start_sesamed(children, sesamed, config, state, log)
     pki = os.path.join(state, "pki")
@@ -229,7 +232,7 @@ def body(tmp, children, sesamed, sesame, node_dir, js_dir):
     check(res["ok"] and not res["key_attestation"], "jose verifies the openid4vci-proof+jwt with the WSCA key")
 
     # Key attestation, verified by jose (x5c leaf) and @peculiar/x509 (chain to the CA), forgeries refused.
-    status_uri = f"https://localhost:{port}/v1/wsca/wallet1/status-list"
+    status_uri = f"https://wallet.test:{port}/v1/wsca/wallet1/status-list"  # [wsca] public_base_url
     status, doc = api.call("POST", f"/units/{a_.unit}/attestations",
                            {"auth": a_.fresh_auth(), "keys": [kid_a], "nonce": "n-0S6_WzA2Mj"})
     check(status == 201, f"key attestation issued ({status} {doc})")

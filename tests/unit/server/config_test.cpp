@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "util/error.h"
 
@@ -42,6 +43,25 @@ TEST(Config, RacsIoThreads) {
   EXPECT_EQ(racs::io_thread_count(c.racs), 3u);
   EXPECT_NE(error_of("[racs]\nio_threads = -1\n").find("racs.io_threads"), std::string::npos);
   EXPECT_NE(error_of("[racs]\nio_threads = 257\n").find("racs.io_threads"), std::string::npos);
+}
+
+// [wsca]: what attestations name as their status list's home and who may revoke.
+TEST(Config, WscaPublicBaseUrlAndProviders) {
+  const ServerConfig defaults = parse_config("", "empty.toml");
+  EXPECT_EQ(defaults.wsca.public_base_url, "");  // sesamed then uses https://localhost:<http.port>
+  EXPECT_EQ(defaults.wsca.provider_clients, std::set<std::string>{"admin"});
+  const ServerConfig c = parse_config(
+      "[wsca]\npublic_base_url = \"https://wallet.example:8443/\"\nprovider_clients = [\"provider\", \"ops\"]\n",
+      "test.toml");
+  EXPECT_EQ(c.wsca.public_base_url, "https://wallet.example:8443") << "a trailing slash is dropped";
+  EXPECT_EQ(c.wsca.provider_clients, (std::set<std::string>{"ops", "provider"}));
+  for (const char* bad : {"http://wallet.example", "https://", "https://wallet.example/path", "wallet.example"})
+    EXPECT_NE(error_of(std::string("[wsca]\npublic_base_url = \"") + bad + "\"\n").find("wsca.public_base_url"),
+              std::string::npos)
+        << bad;
+  EXPECT_NE(error_of("[wsca]\nprovider_clients = \"admin\"\n").find("wsca.provider_clients"), std::string::npos);
+  EXPECT_NE(error_of("[wsca]\nprovider_clients = [\"\"]\n").find("wsca.provider_clients"), std::string::npos);
+  EXPECT_NE(error_of("[wsca]\nissuer = \"x\"\n").find("wsca.issuer"), std::string::npos);
 }
 
 TEST(Config, FullFile) {
