@@ -50,6 +50,18 @@ bool valid_dns_name(const std::string& n) {
   return true;
 }
 
+void add_raw_ext(X509* x, const std::string& oid, const Bytes& value, bool critical) {
+  internal::AsnObjectPtr obj(OBJ_txt2obj(oid.c_str(), /*no_name=*/1));
+  if (!obj) fail(Errc::invalid_argument, "x509 builder: not a dotted OID: " + oid);
+  internal::AsnOctetStringPtr data(ASN1_OCTET_STRING_new());
+  if (!data || value.size() > INT_MAX ||
+      ASN1_OCTET_STRING_set(data.get(), value.data(), static_cast<int>(value.size())) != 1)
+    internal::fail_ossl(Errc::crypto, "x509 builder: out of memory");
+  internal::X509ExtPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), critical ? 1 : 0, data.get()));
+  if (!ext) internal::fail_ossl(Errc::crypto, "x509 builder: cannot build extension " + oid);
+  check(X509_add_ext(x, ext.get(), -1), "add extension");
+}
+
 void add_san(X509* x, const std::vector<std::string>& dns, const std::vector<std::string>& ips) {
   if (dns.empty() && ips.empty()) return;
   internal::GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
@@ -170,6 +182,11 @@ Certificate CertificateBuilder::sign(const Certificate& issuer, const PrivateKey
   return build(&issuer, issuer_key, hash);
 }
 
+CertificateBuilder& CertificateBuilder::extension(std::string oid, Bytes value, bool critical) {
+  extensions_.push_back({std::move(oid), std::move(value), critical});
+  return *this;
+}
+
 Certificate CertificateBuilder::build(const Certificate* issuer, const PrivateKey& key, SignatureHash hash) const {
   if (cn_.empty() && o_.empty() && ou_.empty() && c_.empty())
     fail(Errc::invalid_argument, "x509 builder: empty subject");
@@ -231,6 +248,7 @@ Certificate CertificateBuilder::build(const Certificate* issuer, const PrivateKe
     add_conf_ext(x.get(), &ctx, NID_ext_key_usage, v);
   }
   add_san(x.get(), dns_names_, ips_);
+  for (const auto& e : extensions_) add_raw_ext(x.get(), e.oid, e.value, e.critical);
   // The subject key id first: a self-signed certificate's authority key id is taken from it.
   add_conf_ext(x.get(), &ctx, NID_subject_key_identifier, "hash");
   add_conf_ext(x.get(), &ctx, NID_authority_key_identifier, "keyid:always");

@@ -34,6 +34,9 @@ class CertificateBuilder {
   CertificateBuilder& extended_key_usage(ExtendedKeyUsage eku);
   CertificateBuilder& dns_name(std::string name);  // subjectAltName; letters, digits, '-', '.', '*'
   CertificateBuilder& ip_address(std::string ip);  // subjectAltName; dotted IPv4 or IPv6 text
+  // A private extension: `oid` in dotted form, `value` its DER (the extnValue's content), as
+  // profiles outside RFC 5280 define them (e.g. ICAO 9303-12's Document Type List).
+  CertificateBuilder& extension(std::string oid, Bytes value, bool critical = false);
 
   // The subject's key (required for sign(); self_sign() uses the signing key's public half).
   CertificateBuilder& public_key(PublicKey key);
@@ -57,6 +60,12 @@ class CertificateBuilder {
   ExtendedKeyUsage eku_ = ExtendedKeyUsage::none;
   std::vector<std::string> dns_names_;
   std::vector<std::string> ips_;
+  struct RawExtension {
+    std::string oid;
+    Bytes value;
+    bool critical;
+  };
+  std::vector<RawExtension> extensions_;
   std::optional<PublicKey> public_key_;
 };
 

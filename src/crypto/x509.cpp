@@ -244,6 +244,15 @@ std::optional<Bytes> Certificate::authority_key_id() const {
   return Bytes(ASN1_STRING_get0_data(s), ASN1_STRING_get0_data(s) + ASN1_STRING_length(s));
 }
 
+std::optional<Bytes> Certificate::extension_value(const std::string& oid) const {
+  internal::AsnObjectPtr obj(OBJ_txt2obj(oid.c_str(), /*no_name=*/1));
+  if (!obj) fail(Errc::invalid_argument, "x509: not a dotted OID: " + oid);
+  const int at = X509_get_ext_by_OBJ(impl_->x509.get(), obj.get(), -1);
+  if (at < 0) return std::nullopt;
+  const ASN1_OCTET_STRING* s = X509_EXTENSION_get_data(X509_get_ext(impl_->x509.get(), at));
+  return Bytes(ASN1_STRING_get0_data(s), ASN1_STRING_get0_data(s) + ASN1_STRING_length(s));
+}
+
 std::vector<std::string> Certificate::dns_names() const {
   std::vector<std::string> out;
   for_each_san(impl_->x509.get(), [&](const GENERAL_NAME* g) {

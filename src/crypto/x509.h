@@ -92,6 +92,8 @@ class Certificate {
   std::optional<ExtendedKeyUsage> extended_key_usage() const;  // only the purposes above
   std::optional<Bytes> subject_key_id() const;
   std::optional<Bytes> authority_key_id() const;  // keyIdentifier field
+  // The DER value (extnValue's content) of the extension `oid` (dotted form), if present.
+  std::optional<Bytes> extension_value(const std::string& oid) const;
   std::vector<std::string> dns_names() const;      // subjectAltName dNSName entries
   std::vector<Bytes> ip_addresses() const;         // subjectAltName iPAddress (4 or 16 bytes)
 

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import stat
+import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
@@ -82,6 +83,14 @@ def body(tmp, children, sesame, sesamed=None):
               f"openssl sees the CSCA profile ({r.stdout[-800:]!r})")
         r = run(["/usr/bin/openssl", "verify", "-CAfile", os.path.join(pki, "csca.pem"), os.path.join(pki, "ds.pem")])
         check(r.returncode == 0, f"openssl verifies the Document Signer under the CSCA ({r.stdout!r} {r.stderr!r})")
+        # The Document Type List extension (ICAO 9303-12): its OID 2.23.136.1.1.6.2 followed by the
+        # DER of DocumentTypeListSyntax v0 with ["I"], in the certificate openssl re-encodes.
+        der = subprocess.run(["/usr/bin/openssl", "x509", "-in", os.path.join(pki, "ds.pem"), "-outform", "DER"],
+                             capture_output=True, timeout=60).stdout
+        oid = bytes.fromhex("06076781080101 0602".replace(" ", ""))
+        at = der.find(oid)
+        check(at >= 0 and bytes.fromhex("30080201003103130149") in der[at:at + 30],
+              "the Document Signer carries the Document Type List [\"I\"] (9303-12)")
 
     # Issue: identity JSON with a photo; PIN given, CAN and PUK generated and printed once.
     with open(os.path.join(tmp, "photo.jpg"), "wb") as f:

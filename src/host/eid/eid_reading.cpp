@@ -3,6 +3,7 @@
 #include "crypto/cms.h"
 #include "crypto/trust_store.h"
 #include "host/eid/eid_issuance.h"
+#include "host/eid/icao_pki.h"
 #include "host/eid/mrz.h"
 #include "iso7816/lds_security_object.h"
 #include "iso7816/status_word.h"
@@ -148,7 +149,8 @@ EidReadResult read_and_verify(Reader& reader, const std::vector<PacePassword>& p
     }
   }
 
-  // 5. The MRZ's own check digits (ICAO 9303-3 §4.9).
+  // 5. The MRZ's own check digits (ICAO 9303-3 §4.9), then whether the Document Signer may sign
+  // this kind of document (its Document Type List, ICAO 9303-12 §7.1.1.3; older DS have none).
   try {
     r.mrz = mrz_of_dg1(r.data_groups[1]);
     const auto bad = td1_check_digit_errors(r.mrz);
@@ -157,6 +159,25 @@ EidReadResult read_and_verify(Reader& reader, const std::vector<PacePassword>& p
     add("MRZ check digits", bad.empty(), bad.empty() ? "document number, birth, expiry, composite" : detail);
   } catch (const Error& e) {
     add("MRZ check digits", false, e.what());
+  }
+  if (signed_data && r.mrz.size() >= 2) {
+    const std::string document_code = r.mrz.substr(0, 2);  // TD1 line 1 starts with it
+    const auto list = signed_data->signer.extension_value(kOidDocumentTypeList);
+    if (!list) {
+      add("Document type", true, "the Document Signer has no Document Type List (not checked)");
+    } else {
+      try {
+        const auto types = decode_document_type_list(*list);
+        std::string names;
+        for (const auto& type : types) names += (names.empty() ? "" : ", ") + type;
+        const bool ok = document_type_allowed(types, document_code);
+        add("Document type", ok,
+            (ok ? "" : "the Document Signer may not sign ") + document_code + " (its list: " + names + ")");
+      } catch (const Error& e) {
+        if (e.code() != Errc::parse) throw;
+        add("Document type", false, std::string("malformed Document Type List: ") + e.what());
+      }
+    }
   }
   return r;
 }

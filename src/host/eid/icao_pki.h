@@ -29,7 +29,20 @@ struct DocumentSignerProfile {
   std::string organization;  // optional; C= is the CSCA's
   // Key usage period plus the longest document validity (9303-12 §7.1.1: ~3 months + 10 years).
   std::chrono::days validity{365 * 11};
+  // The Document Type List extension (ICAO 9303-12 §7.1.1.3): the MRZ document codes this DS may
+  // sign; one letter stands for every code that starts with it ("I": ID cards of every kind).
+  std::vector<std::string> document_types{"I"};
 };
+
+// id-icao-mrtd-security-extensions-documentTypeList (ICAO 9303-12).
+inline constexpr const char* kOidDocumentTypeList = "2.23.136.1.1.6.2";
+// DocumentTypeListSyntax ::= SEQUENCE { version INTEGER (v0), docTypeList SET OF PrintableString
+// (SIZE(1..2)) }. Error(invalid_argument) for a type that is not 1-2 letters A-Z; decoding gives
+// Error(parse) for anything else than that structure.
+Bytes encode_document_type_list(const std::vector<std::string>& types);
+std::vector<std::string> decode_document_type_list(ByteView der);
+// Whether a document with MRZ document code `code` ("ID", "I<" or "I") may be signed under `list`.
+bool document_type_allowed(const std::vector<std::string>& list, const std::string& code);
 
 // Error(invalid_argument) for a country that is not two letters A-Z.
 crypto::Certificate make_csca(const CscaProfile& profile, const crypto::PrivateKey& key);

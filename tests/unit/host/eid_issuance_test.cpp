@@ -15,6 +15,7 @@
 #include "host/eid/icao_pki.h"
 #include "host/in_process_reader.h"
 #include "store/memory_store.h"
+#include "util/hex.h"
 #include "util/error.h"
 
 namespace sesame::host::eid {
@@ -31,7 +32,9 @@ struct TestPki {
   crypto::PrivateKey csca_key = crypto::EcPrivateKey::generate(crypto::Curve::p384);
   crypto::Certificate csca = make_csca(profile("UT"), csca_key);
   crypto::PrivateKey ds_key = crypto::EcPrivateKey::generate(crypto::Curve::p256);
-  crypto::Certificate ds = make_document_signer({}, crypto::public_key_of(ds_key), csca, csca_key);
+  crypto::Certificate ds;
+  explicit TestPki(DocumentSignerProfile dp = {})
+      : ds(make_document_signer(dp, crypto::public_key_of(ds_key), csca, csca_key)) {}
 };
 
 const TestPki& pki() {
@@ -54,12 +57,12 @@ struct IssuedCard {
   InProcessReader reader{cards, seid};
   IssuedEid issued;
 
-  explicit IssuedCard(const std::function<void(SecureBytes&)>& tamper = {}) {
+  explicit IssuedCard(const std::function<void(SecureBytes&)>& tamper = {}, const TestPki& p = pki()) {
     EidSecrets s;
     s.pin = "123456";
     s.can = "500540";
     s.puk = "1234567890";
-    issued = issue_eid(parse_identity_json(kIdentity), s, pki().ds, pki().ds_key);
+    issued = issue_eid(parse_identity_json(kIdentity), s, p.ds, p.ds_key);
     SecureBytes params = issued.install_params;
     if (tamper) tamper(params);
     cards.install_applet(seid, "sesame.eid", Bytes{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}, params.view());
@@ -176,6 +179,42 @@ TEST(EidIssuance, AlteredDataGroupFailsItsHash) {
   EXPECT_TRUE(find_check(r, "DG13 hash")->ok);
   EXPECT_TRUE(find_check(r, "MRZ check digits")->ok);
 }
+// The DS's Document Type List (ICAO 9303-12 §7.1.1.3, OID 2.23.136.1.1.6.2): its DER, and a
+// document whose type the DS may not sign. Expected bytes written from the ASN.1 in 9303-12:
+// SEQUENCE { INTEGER 0, SET { PrintableString "P", PrintableString "ID" } }: a DER SET OF is
+// ordered by its members' encodings (X.690 §11.6), and 13 01 50 ("P") sorts before 13 02 49 44.
+TEST(EidIssuance, DocumentTypeListOfTheDocumentSigner) {
+  EXPECT_EQ(to_hex(encode_document_type_list({"ID", "P"})), "300C020100310713015013024944");
+  EXPECT_EQ(decode_document_type_list(from_hex("300C020100310713015013024944")),
+            (std::vector<std::string>{"P", "ID"}));
+  EXPECT_THROW(encode_document_type_list({"id"}), Error);
+  EXPECT_THROW(encode_document_type_list({}), Error);
+  EXPECT_THROW(decode_document_type_list(from_hex("3009020101310413024944")), Error);  // version 1
+  EXPECT_TRUE(document_type_allowed({"I"}, "ID"));
+  EXPECT_TRUE(document_type_allowed({"ID"}, "ID"));
+  EXPECT_TRUE(document_type_allowed({"I"}, "I<"));
+  EXPECT_FALSE(document_type_allowed({"IR"}, "ID"));
+  EXPECT_FALSE(document_type_allowed({"P"}, "ID"));
+  EXPECT_EQ(pki().ds.extension_value(kOidDocumentTypeList).value(), encode_document_type_list({"I"}))
+      << "the default profile lists every ID card type";
+
+  IssuedCard ok_card;
+  const EidReadResult ok = read_and_verify(ok_card.reader, {PacePassword::pin("123456")}, trust());
+  ASSERT_NE(find_check(ok, "Document type"), nullptr);
+  EXPECT_TRUE(find_check(ok, "Document type")->ok);
+
+  DocumentSignerProfile passports;
+  passports.document_types = {"P"};
+  const TestPki passport_pki(passports);
+  IssuedCard card({}, passport_pki);
+  EidReadOptions o;
+  o.cscas = {passport_pki.csca};
+  const EidReadResult r = read_and_verify(card.reader, {PacePassword::pin("123456")}, o);
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(find_check(r, "Document Signer chain")->ok);
+  EXPECT_FALSE(find_check(r, "Document type")->ok) << find_check(r, "Document type")->detail;
+}
+
 
 // Threat: an MRZ whose check digit is wrong (here the document number's, altered in DG1): the
 // reader names the check digit, besides DG1's hash.
