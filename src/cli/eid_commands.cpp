@@ -1,10 +1,5 @@
 #include "cli/eid_commands.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +7,7 @@
 #include "card/card_service.h"
 #include "cli/card_target.h"
 #include "cli/reader_commands.h"
+#include "cli/secret_input.h"
 #include "crypto/any_key.h"
 #include "host/eid/eid_issuance.h"
 #include "host/eid/eid_reading.h"
@@ -22,7 +18,6 @@
 #include "server/local_state.h"
 #include "util/error.h"
 #include "util/hex.h"
-#include "util/posix_file.h"
 
 namespace sesame::cli {
 
@@ -46,48 +41,6 @@ namespace eid = host::eid;
 constexpr const char* kModule = "sesame.eid";
 const Bytes kEidAid = {0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01};  // ICAO eMRTD LDS1 application
 
-SecureString take(std::string& s) {
-  SecureString out(s.begin(), s.end());
-  wipe(s);
-  return out;
-}
-
-// Ctrl-C at the prompt must not leave the terminal without echo: restore it, then die of the signal.
-int g_tty_fd = -1;
-termios g_tty_saved{};
-extern "C" void restore_tty_and_reraise(int sig) {
-  if (g_tty_fd >= 0) ::tcsetattr(g_tty_fd, TCSAFLUSH, &g_tty_saved);
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-
-// The PIN from the controlling terminal with echo off; never from a pipe (the tests give --pin).
-SecureString read_pin_from_tty() {
-  Fd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (tty.get() < 0) fail(Errc::invalid_argument, "no terminal to ask the PIN on: give --pin, --can or --mrz");
-  termios old{};
-  if (::tcgetattr(tty.get(), &old) != 0) fail(Errc::invalid_argument, "cannot turn the terminal's echo off");
-  termios quiet = old;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  quiet.c_lflag |= ECHONL;
-  const char prompt[] = "eID PIN: ";
-  (void)!::write(tty.get(), prompt, sizeof prompt - 1);
-  g_tty_fd = tty.get();
-  g_tty_saved = old;
-  auto* old_int = ::signal(SIGINT, restore_tty_and_reraise);
-  auto* old_term = ::signal(SIGTERM, restore_tty_and_reraise);
-  ::tcsetattr(tty.get(), TCSAFLUSH, &quiet);
-  SecureString pin;
-  char c = 0;
-  while (::read(tty.get(), &c, 1) == 1 && c != '\n' && pin.size() < 64) pin.push_back(c);
-  c = 0;
-  ::tcsetattr(tty.get(), TCSAFLUSH, &old);
-  ::signal(SIGINT, old_int);
-  ::signal(SIGTERM, old_term);
-  g_tty_fd = -1;
-  return pin;
-}
-
 void issue(EidCommands::Options& o, card::CardService& cards) {
   const fs::path pki(o.pki);
   const std::string json = server::read_text_file(o.identity);
@@ -101,7 +54,7 @@ void issue(EidCommands::Options& o, card::CardService& cards) {
   const crypto::Certificate ds = crypto::Certificate::from_pem(server::read_text_file(pki / "ds.pem"));
   const crypto::PrivateKey ds_key = crypto::private_key_from_pem(server::read_secret_file(pki / "ds.key"));
 
-  const eid::EidSecrets secrets = eid::complete_secrets({take(o.pin), take(o.can), take(o.puk)});
+  const eid::EidSecrets secrets = eid::complete_secrets({take_secret(o.pin), take_secret(o.can), take_secret(o.puk)});
   eid::EidIssueOptions io;
   io.parameter_id = o.parameter_id;
   const eid::IssuedEid card = eid::issue_eid(id, secrets, ds, ds_key, io);
@@ -185,11 +138,12 @@ std::vector<eid::PacePassword> passwords(EidCommands::Options& o) {
     out.push_back(eid::PacePassword::mrz(number, o.mrz.substr(a + 1, b - a - 1), o.mrz.substr(b + 1)));
   }
   if (!o.can.empty()) {
-    const SecureString can = take(o.can);
+    const SecureString can = take_secret(o.can);
     out.push_back(eid::PacePassword::can({can.data(), can.size()}));
   }
   if (!o.pin.empty() || out.empty()) {
-    const SecureString pin = o.pin.empty() ? read_pin_from_tty() : take(o.pin);
+    const SecureString pin =
+        o.pin.empty() ? read_secret_from_tty("eID PIN: ", "give --pin, --can or --mrz") : take_secret(o.pin);
     out.push_back(eid::PacePassword::pin({pin.data(), pin.size()}));
   }
   return out;

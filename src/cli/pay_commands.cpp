@@ -7,6 +7,7 @@
 #include "card/card_service.h"
 #include "cli/card_target.h"
 #include "cli/reader_commands.h"
+#include "cli/secret_input.h"
 #include "crypto/emv_script.h"
 #include "host/emv/issuer_host.h"
 #include "host/emv/issuer_scripts.h"
@@ -149,7 +150,8 @@ PayCommands::PayCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
   o.pay->add_option("--arpc-method", o.arpc_method, "ARPC method of the card's profile")
       ->check(CLI::IsMember({1, 2}))
       ->capture_default_str();
-  o.pay->add_option("--code", o.code, "Personal Code: VERIFY before the tap (4-12 digits)");
+  o.pay->add_option("--code", o.code,
+                    "Personal Code: VERIFY before the tap (4-12 digits; \"-\" asks on the terminal, without echo)");
   o.pay->add_flag("--select-blocked", o.select_blocked,
                   "select a blocked application (to unblock it by script)");
 }
@@ -161,7 +163,7 @@ bool PayCommands::parsed() const {
 }
 
 int PayCommands::run(const std::string& state_dir, const std::string& config_path) {
-  const Options& o = *o_;
+  Options& o = *o_;  // not const: the Personal Code is taken out of it (and wiped)
   const int where = (o.url.empty() ? 0 : 1) + (o.pcsc.empty() ? 0 : 1) + (o.seid.empty() ? 0 : 1);
   if (where != 1)
     fail(Errc::invalid_argument,
@@ -207,9 +209,12 @@ int PayCommands::run(const std::string& state_dir, const std::string& config_pat
     };
   }
 
+  // Out of CLI11's string at once (wiped), or typed at the terminal: never kept in a plain string.
+  const SecureString code = o.code == "-" ? read_secret_from_tty("Personal Code: ", "give --code DIGITS")
+                                          : take_secret(o.code);
   int status = 0;
   auto work = [&](host::Reader& reader) {
-    if (!o.code.empty()) {
+    if (!code.empty()) {
       // The wallet's step: the payment application (Mastercard AID), then VERIFY with the plaintext
       // format 2 block (Book 3 §6.5.12, P2 80).
       const Bytes aid = from_hex("A0000000041010");
@@ -218,7 +223,7 @@ int PayCommands::run(const std::string& state_dir, const std::string& config_pat
         fail(Errc::state,
              "SELECT of the payment application answered " +
                  sw_text(Bytes{static_cast<std::uint8_t>(sel.sw >> 8), static_cast<std::uint8_t>(sel.sw)}));
-      const auto block = crypto::emv::pin_block_format2(o.code);
+      const auto block = crypto::emv::pin_block_format2(std::string_view(code));
       const auto v = reader.transmit({0x00, 0x20, 0x00, 0x80, block.reveal(), 0, false});
       std::cout << "Personal Code: "
                 << (v.ok() ? "verified"

@@ -81,6 +81,12 @@ def body(tmp, _children, sesame):
     # Personal Code, TAP-PIN-TAP: above the entry limit the first tap declines with "code required".
     r = pay("--amount", "5000")
     check(r.returncode == 3 and "Personal Code required" in r.stdout, "the first tap above the limit asks for the code")
+    # "--code -" asks on the controlling terminal with echo off; with none (a new session) it is
+    # refused at once rather than read from a pipe, and nothing reaches the card.
+    r = run([sesame, "--state-dir", state, "pay", "pay-card", "--date", "261208", "--amount", "5000", "--code", "-"],
+            start_new_session=True, input="1234\n")
+    check(r.returncode == 1 and "no terminal to ask on: give --code DIGITS" in r.stderr,
+          f"--code - without a terminal is refused, the piped code not read ({r.stderr!r})")
     r = pay("--amount", "5000", "--code", "1234")
     check(r.returncode == 0 and "Personal Code: verified" in r.stdout and "approved" in r.stdout,
           "the code, then the second tap completes")
