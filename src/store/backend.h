@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,6 +58,21 @@ class Backend {
   // Applies every row of the write or none. Throws Error(Errc::io) on storage failure,
   // Error(Errc::state) on a failed compare-and-swap, Error(Errc::not_found) if the card is gone.
   virtual void commit(const CardWrite& write) = 0;
+  // The same without waiting for durability: `done` gets nullptr once every row is durable, or
+  // the exception commit() would have thrown (nothing applied). Commits of one card are applied
+  // in the order they were made, commit() and commit_async() alike. `done` may run on another
+  // thread (the store's writer) or before this returns; it must not throw. The default commits
+  // synchronously and then calls `done`.
+  using CommitDone = std::function<void(std::exception_ptr)>;
+  virtual void commit_async(CardWrite write, CommitDone done) {
+    std::exception_ptr failure;
+    try {
+      commit(write);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    done(std::move(failure));
+  }
 
   // Leases: with several nodes on one database (PostgreSQL) a card is written by one node at a
   // time. A single-process backend (memory, SQLite) keeps these defaults: every card is always

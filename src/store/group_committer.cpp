@@ -6,9 +6,37 @@
 
 namespace sesame::store {
 
+// A queued job: run() waits on `promise`; submit() hands the outcome to `done` instead and owns
+// its job (the submitter does not wait, so nothing of its stack may be referenced).
 struct GroupCommitter::Pending {
-  const Job* job;
-  std::promise<void> done;
+  const Job* job = nullptr;
+  std::promise<void> promise;
+  Job owned;
+  Done done;
+
+  // A throwing `done` would end the writer thread; the contract forbids it, and it is contained.
+  static void call(const Done& d, std::exception_ptr e) noexcept {
+    try {
+      d(std::move(e));
+    } catch (...) {
+    }
+  }
+  void succeeded() {
+    if (done) {
+      call(done, nullptr);
+      delete this;
+    } else {
+      promise.set_value();
+    }
+  }
+  void failed(std::exception_ptr e) {
+    if (done) {
+      call(done, std::move(e));
+      delete this;
+    } else {
+      promise.set_exception(std::move(e));
+    }
+  }
 };
 
 GroupCommitter::GroupCommitter(std::unique_ptr<SqliteConnection> writer, std::size_t max_batch)
@@ -24,8 +52,9 @@ GroupCommitter::~GroupCommitter() {
 }
 
 void GroupCommitter::run(const Job& job) {
-  Pending p{&job, {}};
-  std::future<void> f = p.done.get_future();
+  Pending p;
+  p.job = &job;
+  std::future<void> f = p.promise.get_future();
   {
     std::lock_guard lock(mu_);
     if (stopping_) fail(Errc::state, "store: the store is closing");
@@ -33,6 +62,20 @@ void GroupCommitter::run(const Job& job) {
   }
   cv_.notify_one();
   f.get();
+}
+
+void GroupCommitter::submit(Job job, Done done) {
+  auto p = std::make_unique<Pending>();
+  p->owned = std::move(job);
+  p->job = &p->owned;
+  p->done = std::move(done);
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) fail(Errc::state, "store: the store is closing");
+    queue_.push_back(p.get());
+  }
+  p.release();  // the writer thread deletes it after calling done
+  cv_.notify_one();
 }
 
 GroupCommitter::Stats GroupCommitter::stats() const {
@@ -75,7 +118,7 @@ void GroupCommitter::run_group(const std::vector<Pending*>& group) {
         for (Pending* p : group) (*p->job)(*writer_);
       });
       count(1, group.size(), 0);
-      for (Pending* p : group) p->done.set_value();
+      for (Pending* p : group) p->succeeded();
       return;
     } catch (...) {
       count(0, 0, 1);
@@ -86,10 +129,11 @@ void GroupCommitter::run_group(const std::vector<Pending*>& group) {
     try {
       transaction([&] { (*p->job)(*writer_); });
       count(1, 1, 0);
-      p->done.set_value();
     } catch (...) {
-      p->done.set_exception(std::current_exception());
+      p->failed(std::current_exception());
+      continue;
     }
+    p->succeeded();
   }
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,13 @@ class GroupCommitter {
   // Runs job inside a write transaction and waits until that transaction committed (durably) or
   // failed; a failure is rethrown here and nothing of this job was applied.
   void run(const Job& job);
+
+  // The same without waiting: `done` is called on the writer thread once the job's transaction
+  // committed durably (nullptr) or failed (the exception; nothing of the job was applied). Jobs
+  // run in the order they were queued, run() and submit() alike. `done` must not throw and must
+  // not wait for anything that waits for the writer (it runs before the next group starts).
+  using Done = std::function<void(std::exception_ptr)>;
+  void submit(Job job, Done done);
 
   // Counters for tests and benchmarks.
   struct Stats {

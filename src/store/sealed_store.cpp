@@ -149,8 +149,53 @@ class SealedCardStore final : public CardStore {
 
   void commit(const std::vector<Change>& changes) override {
     if (changes.empty()) return;
-    for (const auto& c : changes) check_record_key(c.key);
+    auto [w, next] = prepare(changes);
+    try {
+      shared_->backend->commit(w);
+    } catch (const Error& e) {
+      // The contract promises io for every failed commit; nothing was applied.
+      if (e.code() == Errc::io) throw;
+      fail(Errc::io, "store: commit to card '" + card_id_ + "' failed: " + e.what());
+    }
+    manifest_ = std::move(next);
+    high_water_->observe(card_id_, manifest_.counter);
+  }
 
+  // The next commit chains on this one's manifest at once (optimistically): the backend applies
+  // them in order, and if this one fails the next one's compare-and-swap fails too, until load().
+  // The high-water mark moves only once the commit is durable, so a failed commit never makes the
+  // card's durable state look rolled back.
+  void commit_async(const std::vector<Change>& changes, CommitDone done) override {
+    if (changes.empty()) return done(nullptr);
+    auto [w, next] = prepare(changes);
+    const std::uint64_t counter = next.counter;
+    manifest_ = std::move(next);
+    shared_->backend->commit_async(
+        std::move(w), [high_water = high_water_, card_id = card_id_, counter, done = std::move(done)](std::exception_ptr e) {
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const Error& err) {
+              if (err.code() != Errc::io)
+                e = std::make_exception_ptr(Error(Errc::io, "store: commit to card '" + card_id + "' failed: " + err.what()));
+            } catch (...) {
+            }
+            return done(std::move(e));
+          }
+          try {
+            high_water->observe(card_id, counter);
+          } catch (...) {
+            return done(std::current_exception());
+          }
+          done(nullptr);
+        });
+  }
+
+ private:
+  // The backend write for `changes` and the manifest it makes current: every record sealed under
+  // the next commit counter, and the manifest last.
+  std::pair<CardWrite, Manifest> prepare(const std::vector<Change>& changes) {
+    for (const auto& c : changes) check_record_key(c.key);
     Manifest next = manifest_;
     next.counter = manifest_.counter + 1;
     // Later changes of the same key win, as if applied in order.
@@ -176,18 +221,9 @@ class SealedCardStore final : public CardStore {
     SecureBytes encoded = encode_manifest(next);
     w.rows.push_back({kManifestKey, SealedRecord{next.counter, seal_record(card_key_, card_id_, kManifestKey,
                                                                            next.counter, encoded.view())}});
-    try {
-      shared_->backend->commit(w);
-    } catch (const Error& e) {
-      // The contract promises io for every failed commit; nothing was applied.
-      if (e.code() == Errc::io) throw;
-      fail(Errc::io, "store: commit to card '" + card_id_ + "' failed: " + e.what());
-    }
-    manifest_ = std::move(next);
-    high_water_->observe(card_id_, manifest_.counter);
+    return {std::move(w), std::move(next)};
   }
 
- private:
   std::shared_ptr<Shared> shared_;
   std::unique_ptr<LeaseHold> lease_;
   std::string card_id_;

@@ -189,25 +189,40 @@ bool SqliteBackend::delete_card(const std::string& card_id) {
   return existed;
 }
 
+namespace {
+
+// One card write inside the writer's transaction. `doomed` (fault injection) is decided once per
+// commit, so a retry after a failed group fails the same member again.
+void apply_card_write(SqliteConnection& c, const CardWrite& write, bool doomed) {
+  if (write.expected_manifest_version) {
+    Statement s(c, "SELECT version FROM records WHERE card_id = ? AND key = ?");
+    s.text(1, write.card_id).blob(2, as_bytes(write.manifest_key));
+    if (!s.step() || static_cast<std::uint64_t>(s.col_int(0)) != *write.expected_manifest_version)
+      fail(Errc::state, "store: card '" + write.card_id + "' was modified concurrently or deleted");
+  } else {
+    Statement s(c, "SELECT 1 FROM cards WHERE card_id = ?");
+    s.text(1, write.card_id);
+    if (!s.step()) fail(Errc::not_found, "store: no card '" + write.card_id + "'");
+  }
+  for (std::size_t i = 0; i < write.rows.size(); ++i) {
+    if (doomed && i == write.rows.size() / 2) fail(Errc::io, "store: injected commit failure");
+    write_row(c, write.card_id, write.rows[i]);
+  }
+}
+
+}  // namespace
+
 void SqliteBackend::commit(const CardWrite& write) {
-  // Decided once per commit, so a retry after a failed group fails the same member again.
   const bool doomed = options_.faults && options_.faults->next_commit_fails();
-  writer_->run([&](SqliteConnection& c) {
-    if (write.expected_manifest_version) {
-      Statement s(c, "SELECT version FROM records WHERE card_id = ? AND key = ?");
-      s.text(1, write.card_id).blob(2, as_bytes(write.manifest_key));
-      if (!s.step() || static_cast<std::uint64_t>(s.col_int(0)) != *write.expected_manifest_version)
-        fail(Errc::state, "store: card '" + write.card_id + "' was modified concurrently or deleted");
-    } else {
-      Statement s(c, "SELECT 1 FROM cards WHERE card_id = ?");
-      s.text(1, write.card_id);
-      if (!s.step()) fail(Errc::not_found, "store: no card '" + write.card_id + "'");
-    }
-    for (std::size_t i = 0; i < write.rows.size(); ++i) {
-      if (doomed && i == write.rows.size() / 2) fail(Errc::io, "store: injected commit failure");
-      write_row(c, write.card_id, write.rows[i]);
-    }
-  });
+  writer_->run([&](SqliteConnection& c) { apply_card_write(c, write, doomed); });
+}
+
+// Queued on the same writer as commit(), so one card's commits stay in order; the caller's thread
+// goes on while the group's fsync runs.
+void SqliteBackend::commit_async(CardWrite write, CommitDone done) {
+  const bool doomed = options_.faults && options_.faults->next_commit_fails();
+  writer_->submit([write = std::move(write), doomed](SqliteConnection& c) { apply_card_write(c, write, doomed); },
+                  std::move(done));
 }
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, SecureBytes master_key, SqliteOptions options) {

@@ -29,6 +29,7 @@ class SqliteBackend final : public Backend {
   std::map<std::string, SealedRecord> load_records(const std::string& card_id) override;
   std::optional<SealedRecord> load_record(const std::string& card_id, const std::string& key) override;
   void commit(const CardWrite& write) override;
+  void commit_async(CardWrite write, CommitDone done) override;
 
  private:
   class ReadLease;
