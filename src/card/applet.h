@@ -16,6 +16,7 @@
 #include <typeindex>
 
 #include "card/card_service.h"
+#include "card/contactless_registry.h"
 #include "card/persistent.h"
 #include "iso7816/apdu.h"
 #include "iso7816/status_word.h"
@@ -65,6 +66,10 @@ class AppletContext {
   Bytes random(std::size_t n) const;
   std::chrono::system_clock::time_point now() const { return (*clock_)(); }
   CardLifeCycle card_life_cycle() const { return card_life_cycle_; }
+  // The card's Contactless Registry Service (GP Amendment C, card/contactless_registry.h), or null
+  // when the runtime offers none (e.g. a test context).
+  ContactlessRegistry* contactless() { return contactless_ ? &*contactless_ : nullptr; }
+  void set_contactless(ContactlessRegistry registry) { contactless_.emplace(std::move(registry)); }
 
  private:
   int channel_;
@@ -74,6 +79,7 @@ class AppletContext {
   SessionState* session_;
   CardLifeCycle card_life_cycle_;
   const Clock* clock_;
+  std::optional<ContactlessRegistry> contactless_;
 };
 
 class Applet {

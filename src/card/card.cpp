@@ -4,6 +4,7 @@
 
 #include "card/isd.h"
 #include "card/key_set.h"
+#include "card/security_domain.h"
 #include "iso7816/status_word.h"
 #include "util/error.h"
 #include "util/hex.h"
@@ -61,8 +62,8 @@ void Card::load() {
   std::vector<Instance> inst;
   for (std::size_t i = 0; i < s.applets.size(); ++i) {
     const auto& e = s.applets[i];
-    if (i == 0) {
-      inst.push_back({make_isd(*this), true, aid_key_prefix(e.aid)});
+    if (i == 0 || e.module == kSsdModule) {  // the ISD, a Supplementary Security Domain (card/security_domain.h)
+      inst.push_back({i == 0 ? make_isd(*this) : make_ssd(*this), true, aid_key_prefix(e.aid)});
       continue;
     }
     const AppletModule* m = registry_.find(e.module);
@@ -87,6 +88,11 @@ bool Card::recover() {
     instances_.clear();
   }
   return !broken_;
+}
+
+void Card::mark_broken() {
+  journal_.discard();
+  broken_ = true;
 }
 
 void Card::clear_transient() {
@@ -147,9 +153,18 @@ bool Card::active_elsewhere(int applet, int channel) const {
 
 Persistent Card::persistent_of(int applet) { return Persistent(journal_, instances_.at(applet).key_prefix); }
 
+ContactlessRegistry Card::contactless_registry() {
+  return ContactlessRegistry(persistent_of(0), [this](ByteView aid) -> std::optional<std::uint8_t> {
+    const AppletEntry* e = find_entry(state_, aid);
+    return e ? std::optional<std::uint8_t>(e->life_cycle) : std::nullopt;
+  });
+}
+
 AppletContext Card::context(int channel, int applet, bool selecting, SessionState* session) {
-  return AppletContext(channel, selecting, state_.applets.at(applet).aid, persistent_of(applet),
-                       session ? *session : channels_[channel].session, state_.life_cycle, clock_);
+  AppletContext ctx(channel, selecting, state_.applets.at(applet).aid, persistent_of(applet),
+                    session ? *session : channels_[channel].session, state_.life_cycle, clock_);
+  ctx.set_contactless(contactless_registry());
+  return ctx;
 }
 
 void Card::deselect(int channel) {

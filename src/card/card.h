@@ -45,9 +45,23 @@ class Card {
 
   // One command APDU in, one response APDU out. Never throws.
   Bytes transmit(ByteView command);
+  // While a sink is set (CardService::transmit_deferred), the card's commits are submitted without
+  // waiting for durability, each with the callback the sink returns (RecordJournal::set_async).
+  // put_now() still waits: an anti-tearing counter is durable before the operation it guards.
+  void set_commit_sink(RecordJournal::AsyncSink sink) { journal_.set_async(std::move(sink)); }
+  // A submitted commit failed, so the card's image is ahead of its store: the next command or
+  // power-on reloads the card from the store, as after a memory failure.
+  void mark_broken();
 
   // Administration (CardService). Throw sesame::Error; nothing changes when they throw.
   void install_applet(const std::string& module, ByteView instance_aid, ByteView install_params);
+  // GP INSTALL [for install] (card/card_content.h): also the registry entry's privileges and its
+  // associated Security Domain (empty: the ISD). `module` may be kSsdModule (card/security_domain.h).
+  void install_applet(const std::string& module, ByteView instance_aid, ByteView install_params,
+                      const std::array<std::uint8_t, 3>& privileges, ByteView security_domain);
+  // GP INSTALL [for extradition]: associates an application with another Security Domain.
+  void set_security_domain(ByteView instance_aid, ByteView security_domain);
+  // Deleting a Security Domain that still has associated applications fails with Errc::state.
   void delete_applet(ByteView instance_aid);
   // GP §5.1.1 transitions: OP_READY -> INITIALIZED -> SECURED <-> CARD_LOCKED, any -> TERMINATED.
   void set_life_cycle(CardLifeCycle life_cycle);
@@ -58,6 +72,10 @@ class Card {
   // `instance_aid` (not the ISD) and a context on its records, inside the transaction of the command
   // being processed. Throws Error(Errc::not_found) for an unknown AID.
   void personalise_applet(ByteView instance_aid, const std::function<void(Applet&, AppletContext&)>& f);
+
+  // The ISD's records, for a Supplementary Security Domain's delegated management (the ISD owner's
+  // token and receipt keys, the confirmation counter: card/delegated_management.h).
+  Persistent isd_records() { return persistent_of(0); }
 
   // Read access for the Issuer Security Domain.
   const CardState& state() const { return state_; }
@@ -85,6 +103,7 @@ class Card {
   bool active_elsewhere(int applet, int channel) const;
   AppletContext context(int channel, int applet, bool selecting, SessionState* session = nullptr);
   Persistent persistent_of(int applet);
+  ContactlessRegistry contactless_registry();  // over the ISD's records (card/contactless_registry.h)
   void deselect(int channel);
 
   template <class F>

@@ -7,7 +7,7 @@
 namespace sesame::card {
 namespace {
 
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;  // 2 added each entry's associated Security Domain (1 is still read)
 
 void put_field(Bytes& out, ByteView v) {
   if (v.size() > 255) fail(Errc::invalid_argument, "card state field above 255 bytes");
@@ -44,6 +44,7 @@ SecureBytes CardState::encode() const {
     put_field(out, as_bytes(a.module));
     out.push_back(a.life_cycle);
     append(out, a.privileges);
+    put_field(out, a.security_domain);
   }
   return SecureBytes(out);
 }
@@ -54,7 +55,8 @@ CardState CardState::decode(ByteView record) {
   CardState s;
   try {
     ByteReader r(record, "card state record");
-    if (r.u8() != kVersion) fail(Errc::integrity, "card state record of unknown version");
+    const std::uint8_t version = r.u8();
+    if (version != 1 && version != kVersion) fail(Errc::integrity, "card state record of unknown version");
     const std::uint8_t lc = r.u8();
     if (!valid_card_life_cycle(lc)) fail(Errc::integrity, "card state: bad life cycle");
     s.life_cycle = static_cast<CardLifeCycle>(lc);
@@ -71,6 +73,10 @@ CardState CardState::decode(ByteView record) {
       e.module.assign(mod.begin(), mod.end());
       e.life_cycle = r.u8();
       for (auto& p : e.privileges) p = r.u8();
+      if (version >= 2) {
+        auto sd = field(r);
+        e.security_domain.assign(sd.begin(), sd.end());
+      }
       s.applets.push_back(std::move(e));
     }
     if (!r.empty()) fail(Errc::integrity, "card state record has trailing bytes");
@@ -88,7 +94,7 @@ CardState initial_card_state(const std::string& label) {
   s.atr = sesame_atr();
   s.life_cycle = CardLifeCycle::secured;
   s.label = label;
-  s.applets.push_back({isd_aid(), kIsdModule, static_cast<std::uint8_t>(CardLifeCycle::secured), kIsdPrivileges});
+  s.applets.push_back({isd_aid(), kIsdModule, static_cast<std::uint8_t>(CardLifeCycle::secured), kIsdPrivileges, {}});
   return s;
 }
 
@@ -109,6 +115,8 @@ const Bytes& isd_aid() {
   static const Bytes aid{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00};
   return aid;
 }
+
+const Bytes& associated_domain(const AppletEntry& e) { return e.security_domain.empty() ? isd_aid() : e.security_domain; }
 
 std::string aid_key_prefix(ByteView aid) { return to_hex(aid) + "/"; }
 

@@ -34,6 +34,7 @@ struct AppletEntry {
   std::string module;
   std::uint8_t life_cycle = app_life_cycle::selectable;
   std::array<std::uint8_t, 3> privileges{};  // GP §6.6.1 Table 6-1
+  Bytes security_domain;  // GP §7.3 associated Security Domain's AID; empty: the ISD
 };
 
 struct CardState {
@@ -56,6 +57,9 @@ Bytes sesame_atr();
 const Bytes& isd_aid();
 // Privileges of the ISD: Security Domain, Card Lock, Card Terminate, Card Reset, CVM Management.
 inline constexpr std::array<std::uint8_t, 3> kIsdPrivileges{0x9E, 0x00, 0x00};
+
+// The AID of the Security Domain an entry is associated with (the ISD when none is recorded).
+const Bytes& associated_domain(const AppletEntry& e);
 
 // Persistent key namespace of an applet instance: "<AID hex>/".
 std::string aid_key_prefix(ByteView aid);

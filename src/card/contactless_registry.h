@@ -13,6 +13,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,5 +42,44 @@ void set_contactless_state(Persistent& isd, ByteView aid, std::uint8_t applicati
 void erase_contactless_state(Persistent& isd, ByteView aid);
 // Applications currently ACTIVATED, in record order.
 std::vector<Bytes> activated_applications(const Persistent& isd);
+
+// The Contactless Registry Service as the card runtime offers it to applets
+// (AppletContext::contactless()): the records above plus what an application registered about
+// itself (payment application or not, its group), the single-active-payment rule and listeners.
+// Record "crs/<AID hex>": state (1) [|| flags (1, b8 = payment application) || group (1)].
+class ContactlessRegistry {
+ public:
+  // An installed application's GP life cycle, nullopt when no such application is installed.
+  using LifeCycleOf = std::function<std::optional<std::uint8_t>(ByteView aid)>;
+  // Called after each change: (aid, from, to).
+  using Listener = std::function<void(ByteView aid, ContactlessState from, ContactlessState to)>;
+
+  ContactlessRegistry(Persistent isd, LifeCycleOf life_cycle_of)
+      : isd_(std::move(isd)), life_cycle_of_(std::move(life_cycle_of)) {}
+
+  ContactlessState state(ByteView aid) const { return contactless_state(isd_, aid); }
+  bool registered(ByteView aid) const;
+  bool is_payment(ByteView aid) const;
+  std::uint8_t group(ByteView aid) const;  // 0: a group of its own
+  // The installed application's GP life cycle, nullopt when it is not installed.
+  std::optional<std::uint8_t> life_cycle(ByteView aid) const { return life_cycle_of_ ? life_cycle_of_(aid) : std::nullopt; }
+
+  // An application says what it is (at install): `payment` applications obey the single-active
+  // rule; applications of the same non-zero group may be ACTIVATED together. Keeps the state.
+  void register_application(ByteView aid, bool payment, std::uint8_t group);
+  // Amendment C activation / deactivation. ACTIVATED: Errc::not_found for an application that is
+  // not installed, Errc::state when it is NON_ACTIVATABLE or LOCKED; for a payment application,
+  // every other ACTIVATED payment application outside its group becomes DEACTIVATED first.
+  // Listeners hear every change, those of the rule included, after the records are written.
+  void set_state(ByteView aid, ContactlessState to);
+  void add_listener(Listener listener) { listeners_.push_back(std::move(listener)); }
+
+ private:
+  void write(ByteView aid, ContactlessState to, bool payment, std::uint8_t group);
+
+  Persistent isd_;
+  LifeCycleOf life_cycle_of_;
+  std::vector<Listener> listeners_;
+};
 
 }  // namespace sesame::card

@@ -4,8 +4,10 @@
 
 #include "card/card.h"
 #include "card/card_content.h"
+#include "card/delegated_management.h"
 #include "card/key_set.h"
 #include "card/scp03_session.h"
+#include "card/security_domain.h"
 #include "card/set_status.h"
 #include "card/store_data.h"
 #include "iso7816/status_word.h"
@@ -43,9 +45,16 @@ bool has_prefix(ByteView aid, ByteView prefix) {
 
 class Isd final : public Applet {
  public:
-  explicit Isd(Card& card) : card_(card) {}
+  Isd(Card& card, bool issuer) : card_(card), issuer_(issuer) {}
 
   bool supports_secure_messaging() const override { return true; }
+
+  // A Supplementary Security Domain starts with key set 30 holding the GP test keys, like a new
+  // card's ISD: a development default its provider replaces with PUT KEY through its own secure
+  // channel (docs/GP.md).
+  void install(AppletContext& ctx, ByteView /*install_params*/) override {
+    if (!issuer_) store_key_set(ctx.persistent(), kDefaultKeyVersion, gp_test_keys());
+  }
 
   ResponseApdu process(const CommandApdu& apdu, AppletContext& ctx) override {
     if (ctx.selecting()) return select_response(apdu, ctx);
@@ -79,13 +88,40 @@ class Isd final : public Applet {
         perso.clear();  // the channel is gone, and with it any personalisation begun in it
         throw;
       }
-      return scp.wrap(command(plain, ctx, scp));
+      return run_in_session(plain, ctx, scp);
     }
     if (apdu.secure_messaging()) throw_sw(Sw::security_status_not_satisfied);  // no session to unwrap it
     return command(apdu, ctx, scp);
   }
 
  private:
+  struct Running {
+    bool yes = false;
+  };
+
+  // A command may end this channel's selection while it runs: an SSD with the Card Lock privilege
+  // locking the card is deselected by Card::set_life_cycle, which clears the channel's session and
+  // with it the Scp03Session. So the session is held here for the command, its answer protected with
+  // it, and only then put back — unless the channel's session was cleared meanwhile.
+  ResponseApdu run_in_session(const CommandApdu& plain, AppletContext& ctx, Scp03Session& scp) {
+    ctx.session<Running>().yes = true;
+    Scp03Session active = std::move(scp);
+    auto put_back = [&] {
+      auto& running = ctx.session<Running>();  // a fresh one (yes == false) after a clear
+      if (running.yes) ctx.session<Scp03Session>() = std::move(active);
+      running.yes = false;
+    };
+    ResponseApdu r;
+    try {
+      r = active.wrap(command(plain, ctx, active));
+    } catch (...) {
+      put_back();
+      throw;
+    }
+    put_back();
+    return r;
+  }
+
   ResponseApdu command(const CommandApdu& apdu, AppletContext& ctx, const Scp03Session& scp) {
     const bool gp_class = (apdu.cla & 0x80) != 0;
     // GP §10.2: card content management (and GET STATUS) needs an authenticated secure channel
@@ -94,6 +130,9 @@ class Isd final : public Applet {
     auto& perso = ctx.session<PersonalisationSession>();
     // STORE DATA continues a sequence; every other command ends it (nothing buffered is applied).
     if (apdu.ins != 0xE2) perso.clear();
+    const AppletEntry* self = find_entry(card_.state(), ctx.instance_aid());
+    if (!self) throw_sw(Sw::conditions_not_satisfied);  // not reachable: a deleted SD is not selected
+    const AppletEntry sd = *self;  // a copy: the commands below change the registry
     switch (apdu.ins) {
       case 0xA4:  // a SELECT no applet took (forwarded by the runtime): the ISD has no DFs
         throw_sw(Sw::file_not_found);
@@ -103,24 +142,30 @@ class Isd final : public Applet {
       case 0xF2:
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
-        return get_status(apdu, ctx, scp.response_overhead());
+        return get_status(apdu, ctx, scp.response_overhead(), sd.aid);
       case 0xD8:  // PUT KEY (GP §11.8)
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
+        if (apdu.p2 == 0x01) {  // one key: the ISD owner's token / receipt key (delegated_management.h)
+          if (!issuer_) throw_sw(Sw::incorrect_p1p2);
+          const auto keys = load_key_set(ctx.persistent(), scp.key_version());
+          if (!keys) throw_sw(Sw::conditions_not_satisfied);
+          return put_delegation_key(apdu, ctx.persistent(), keys->dek.view());
+        }
         return put_key(apdu, ctx.persistent(), scp.key_version());
       case 0xF0:  // SET STATUS (GP §11.10)
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
-        return set_status(card_, apdu);
+        return set_status(card_, apdu, sd);
       case 0xE6:  // INSTALL [for install and make selectable] / [for personalization] (GP §11.5)
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
-        if (apdu.p1 == 0x20) return install_for_personalisation(card_, apdu, perso);
-        return install_application(card_, apdu);
+        if (apdu.p1 == 0x20) return install_for_personalisation(card_, apdu, perso, sd.aid);
+        return install_application(card_, apdu, sd);
       case 0xE4:  // DELETE (GP §11.2)
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) throw_sw(Sw::security_status_not_satisfied);
-        return delete_application(card_, apdu);
+        return delete_application(card_, apdu, sd);
       case 0xE2: {  // STORE DATA (GP §11.11)
         if (!gp_class) throw_sw(Sw::cla_not_supported);
         if (!secured) {
@@ -143,14 +188,8 @@ class Isd final : public Applet {
     }
   }
 
-  // 10 bytes identifying the card for off-card key diversification: the CPLC's IC fabricator,
-  // IC type, IC serial number and IC batch identifier. sesame's key sets are not diversified.
-  Bytes key_diversification_data() const {
-    const Bytes c = cplc(card_.seid());
-    Bytes kdd(c.begin(), c.begin() + 4);
-    kdd.insert(kdd.end(), c.begin() + 12, c.begin() + 18);
-    return kdd;
-  }
+  // sesame's key sets are not diversified; the data only identifies the card.
+  Bytes key_diversification_data() const { return card::key_diversification_data(card_.seid()); }
 
   ResponseApdu select_response(const CommandApdu& apdu, AppletContext& ctx) const {
     ResponseApdu r;
@@ -182,6 +221,10 @@ class Isd final : public Applet {
         const std::uint32_t seq = sequence_counter(ctx.persistent(), versions.front());
         return {tlv_encode(0xC1, Bytes{static_cast<std::uint8_t>(seq >> 16), static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq)}), 0x9000};
       }
+      case 0x00C2: {  // GP §11.3.3.1: confirmation counter (delegated management), kept by the ISD
+        const std::uint16_t c = confirmation_counter(card_.isd_records());
+        return {tlv_encode(0xC2, Bytes{static_cast<std::uint8_t>(c >> 8), static_cast<std::uint8_t>(c)}), 0x9000};
+      }
       case 0x0042:  // Issuer Identification Number, set by STORE DATA to the ISD
       case 0x0045: {  // Card Image Number
         const auto v = ctx.persistent().get(apdu.p2 == 0x42 ? iin_record() : cin_record());
@@ -198,14 +241,14 @@ class Isd final : public Applet {
   }
 
   // GP §11.4: GET STATUS.
-  ResponseApdu get_status(const CommandApdu& apdu, AppletContext& ctx, std::size_t overhead) const {
+  ResponseApdu get_status(const CommandApdu& apdu, AppletContext& ctx, std::size_t overhead, const Bytes& domain) const {
     auto& s = ctx.session<StatusSession>();
     if ((apdu.p2 & 0xFC) != 0) throw_sw(Sw::incorrect_p1p2);
     const bool tags = (apdu.p2 & 0x02) != 0;
     if (apdu.p2 & 0x01) {  // next occurrence
       if (s.remaining.empty() || s.p1 != apdu.p1 || (s.p2 & 0x02) != (apdu.p2 & 0x02)) throw_sw(Sw::referenced_data_not_found);
     } else {
-      s.remaining = entries(apdu.p1, tags, search_prefix(apdu.data));
+      s.remaining = entries(apdu.p1, tags, search_prefix(apdu.data), domain);
       s.p1 = apdu.p1;
       s.p2 = apdu.p2;
       if (s.remaining.empty()) throw_sw(Sw::referenced_data_not_found);
@@ -233,9 +276,12 @@ class Isd final : public Applet {
     return criteria.value();
   }
 
-  std::vector<Bytes> entries(std::uint8_t p1, bool tags, const Bytes& prefix) const {
+  // GP 2.3 §11.4.2: the ISD lists the whole registry; a Supplementary Security Domain only the
+  // applications associated with it (no ISD entry, no load files: those belong to the ISD).
+  std::vector<Bytes> entries(std::uint8_t p1, bool tags, const Bytes& prefix, const Bytes& domain) const {
     const CardState& st = card_.state();
     const Bytes& sd = st.applets[0].aid;
+    const bool everything = issuer_;
     std::vector<Bytes> out;
     auto app_entry = [&](const AppletEntry& e, std::uint8_t life_cycle, const AppletModule* m) {
       Bytes v;
@@ -250,23 +296,24 @@ class Isd final : public Applet {
       append_tlv(in, 0x9F70, Bytes{life_cycle});
       append_tlv(in, 0xC5, e.privileges);
       if (m) append_tlv(in, 0xC4, m->load_file_aid);
-      append_tlv(in, 0xCC, sd);
+      append_tlv(in, 0xCC, associated_domain(e));
       return tlv_encode(0xE3, in);
     };
     switch (p1) {
       case 0x80:
-        if (has_prefix(sd, prefix)) out.push_back(app_entry(st.applets[0], static_cast<std::uint8_t>(st.life_cycle), nullptr));
+        if (everything && has_prefix(sd, prefix)) out.push_back(app_entry(st.applets[0], static_cast<std::uint8_t>(st.life_cycle), nullptr));
         break;
       case 0x40:
         for (std::size_t i = 1; i < st.applets.size(); ++i) {
           const auto& e = st.applets[i];
-          if (has_prefix(e.aid, prefix)) out.push_back(app_entry(e, e.life_cycle, card_.registry().find(e.module)));
+          if (!everything && !associated_with(e, domain)) continue;
+          if (has_prefix(e.aid, prefix)) out.push_back(app_entry(e, e.life_cycle, module_of(e)));
         }
         break;
       case 0x20:
       case 0x10:
         for (const auto& m : card_.registry().modules()) {
-          if (!has_prefix(m.load_file_aid, prefix)) continue;
+          if (!everything || !has_prefix(m.load_file_aid, prefix)) continue;
           Bytes v;
           if (!tags) {  // length, AID, life cycle, privileges (00), [number of modules, modules]
             v.push_back(static_cast<std::uint8_t>(m.load_file_aid.size()));
@@ -294,7 +341,15 @@ class Isd final : public Applet {
     return out;
   }
 
+  // GET STATUS 'C4' (load file): the registry's module, or the built-in SD module.
+  const AppletModule* module_of(const AppletEntry& e) const {
+    static const AppletModule sd_module{kSsdModule, ssd_load_file_aid(), ssd_module_aid(), {}, true, {}};
+    if (e.module == kSsdModule) return &sd_module;
+    return card_.registry().find(e.module);
+  }
+
   Card& card_;  // SET STATUS changes life cycles through the card's administration
+  bool issuer_;  // the ISD, or a Supplementary Security Domain
 };
 
 std::uint32_t fnv1a32(std::string_view s) {
@@ -308,7 +363,8 @@ std::uint32_t fnv1a32(std::string_view s) {
 
 }  // namespace
 
-std::unique_ptr<Applet> make_isd(Card& card) { return std::make_unique<Isd>(card); }
+std::unique_ptr<Applet> make_isd(Card& card) { return std::make_unique<Isd>(card, true); }
+std::unique_ptr<Applet> make_ssd(Card& card) { return std::make_unique<Isd>(card, false); }
 
 Bytes cplc(const std::string& seid) {
   Bytes c;
@@ -331,6 +387,13 @@ Bytes cplc(const std::string& seid) {
   put_u16(c, 0x0000);  // IC personalization date
   put_u32(c, 0);       // IC personalization equipment identifier
   return c;            // 42 bytes
+}
+
+Bytes key_diversification_data(const std::string& seid) {
+  const Bytes c = cplc(seid);
+  Bytes kdd(c.begin(), c.begin() + 4);
+  kdd.insert(kdd.end(), c.begin() + 12, c.begin() + 18);
+  return kdd;
 }
 
 Bytes card_recognition_data() {

@@ -5,15 +5,18 @@
 //   P1 40: an application (data = its AID), P2 = 80 lock, 00 unlock, or an application-specific
 //          state (b3..b1 = 111, b8 = 0) for an application that is not locked
 // Status words: 6985 transition not allowed, 6A88 no such application, 6A80 bad AID or state,
-// 6A86 other P1.
+// 6A86 other P1. Through a Supplementary Security Domain `sd`: P1 40 only for its associated
+// applications, P1 80 only to lock/unlock (Card Lock privilege) or terminate (Card Terminate) the
+// card; otherwise 6985.
 #pragma once
 
+#include "card/card_state.h"
 #include "iso7816/apdu.h"
 
 namespace sesame::card {
 
 class Card;
 
-iso7816::ResponseApdu set_status(Card& card, const iso7816::CommandApdu& apdu);
+iso7816::ResponseApdu set_status(Card& card, const iso7816::CommandApdu& apdu, const AppletEntry& sd);
 
 }  // namespace sesame::card

@@ -4,6 +4,7 @@
 
 #include "card/card.h"
 #include "card/card_state.h"
+#include "card/security_domain.h"
 #include "iso7816/status_word.h"
 #include "util/byte_reader.h"
 #include "util/error.h"
@@ -18,14 +19,17 @@ namespace p1 = iso7816::gp::store_data_p1;
 
 bool same(ByteView a, ByteView b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
-// The application's index in the registry, or 6A88; 6985 when it (or the card) is locked.
-const AppletEntry& personalisable(const Card& card, ByteView aid) {
+// The application's registry entry, or 6A88; 6985 when it (or the card) is locked, or when it is not
+// associated with the Security Domain `sd` doing the personalisation (GP 2.3 §7.3: a Security Domain
+// personalises only its own applications; §11.5.2.3 INSTALL [for personalization]).
+const AppletEntry& personalisable(const Card& card, ByteView aid, ByteView sd) {
   const CardState& st = card.state();
   if (st.life_cycle == CardLifeCycle::card_locked || st.life_cycle == CardLifeCycle::terminated) throw_sw(Sw::conditions_not_satisfied);
   for (std::size_t i = 1; i < st.applets.size(); ++i) {
     const AppletEntry& e = st.applets[i];
     if (!same(e.aid, aid)) continue;
     if (e.life_cycle & app_life_cycle::locked_bit) throw_sw(Sw::conditions_not_satisfied);
+    if (!associated_with(e, sd)) throw_sw(Sw::conditions_not_satisfied);
     return e;
   }
   throw_sw(Sw::referenced_data_not_found);
@@ -98,7 +102,8 @@ void Card::personalise_applet(ByteView instance_aid, const std::function<void(Ap
   f(*instances_.at(static_cast<std::size_t>(index)).applet, ctx);
 }
 
-iso7816::ResponseApdu install_for_personalisation(Card& card, const iso7816::CommandApdu& apdu, PersonalisationSession& s) {
+iso7816::ResponseApdu install_for_personalisation(Card& card, const iso7816::CommandApdu& apdu, PersonalisationSession& s,
+                                                  ByteView sd) {
   s.clear();
   if (apdu.p2 != 0x00) throw_sw(Sw::incorrect_p1p2);
   // GP 2.3 Table 11-49: empty load file and module AIDs, the application AID, empty privileges,
@@ -119,7 +124,7 @@ iso7816::ResponseApdu install_for_personalisation(Card& card, const iso7816::Com
     throw_sw(Sw::incorrect_data);
   }
   if (aid.size() < 5 || aid.size() > 16) throw_sw(Sw::incorrect_data);
-  personalisable(card, aid);
+  personalisable(card, aid, sd);
   s.targeted = true;
   s.target = std::move(aid);
   return {Bytes{0x00}, 0x9000};
@@ -143,7 +148,7 @@ iso7816::ResponseApdu store_data(Card& card, const iso7816::CommandApdu& apdu, A
   PersonalisationSession done = std::move(s);
   s.clear();
   if (done.targeted) {
-    personalisable(card, done.target);
+    personalisable(card, done.target, isd.instance_aid());
     try {
       card.personalise_applet(done.target, [&](Applet& applet, AppletContext& ctx) {
         for (std::size_t i = 0; i < done.dgis.size(); ++i) {

@@ -49,11 +49,13 @@ struct PersonalisationSession {
   void clear();  // ends the sequence and the targeting, wiping what was buffered
 };
 
-// INSTALL [for personalization]. 6A80 malformed, 6A88 no such application (or the ISD), 6985 the
-// application is LOCKED or the card is locked. Answers '00'.
-iso7816::ResponseApdu install_for_personalisation(Card& card, const iso7816::CommandApdu& apdu, PersonalisationSession& s);
+// INSTALL [for personalization] through the Security Domain `sd`. 6A80 malformed, 6A88 no such
+// application (or the ISD), 6985 the application is LOCKED, the card is locked, or the application
+// is not associated with `sd`. Answers '00'.
+iso7816::ResponseApdu install_for_personalisation(Card& card, const iso7816::CommandApdu& apdu, PersonalisationSession& s,
+                                                  ByteView sd);
 
-// STORE DATA with the session's static K-DEK. Status words (each also ends the sequence): 6A86
+// STORE DATA with the session's static K-DEK, through the Security Domain whose context is `isd`. Status words (each also ends the sequence): 6A86
 // wrong block number, an encryption or structure indicator not allowed for the target; 6A80
 // malformed data, an encrypted value that does not decrypt, an IIN/CIN of 0 or more than 16 bytes;
 // 6A84 more than kMaxPersonalisationBytes; 6985 the target is now locked; the application's own

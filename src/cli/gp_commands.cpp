@@ -10,6 +10,8 @@
 #include "cli/card_target.h"
 #include "cli/life_cycle_names.h"
 #include "cli/reader_commands.h"
+#include "crypto/any_key.h"
+#include "host/gp/delegated_management.h"
 #include "host/gp/get_status.h"
 #include "host/gp/install.h"
 #include "host/gp/put_key.h"
@@ -44,6 +46,12 @@ struct GpCommands::Options {
   std::string seid, url, pcsc, cert, key, ca, pin_sha256;
   std::string key_enc, key_mac, key_dek;
   std::string kvn = "00", level = "01";
+  // Security domains and delegated management (docs/GP.md).
+  CLI::App* install_sd = nullptr;
+  CLI::App* extradite = nullptr;
+  CLI::App* put_dm_keys = nullptr;
+  std::string sd, privileges = "80", to_sd, token_key, receipt_key;
+  bool replace_dm_keys = false;
   bool s16 = false;
   int timeout_ms = 15000;
 };
@@ -119,6 +127,28 @@ std::string read_text_file(const std::string& path) {
   return s.str();
 }
 
+crypto::EcPrivateKey owner_key(const std::string& path) {
+  const std::string pem = read_text_file(path);
+  const crypto::PrivateKey k = crypto::private_key_from_pem(SecureBytes(as_bytes(pem)));
+  const auto* ec = std::get_if<crypto::EcPrivateKey>(&k);
+  if (!ec || ec->curve() != crypto::Curve::p256) fail(Errc::invalid_argument, "--token-key: a P-256 private key (PKCS#8 PEM)");
+  return *ec;
+}
+
+// A delegated command (INSTALL / DELETE / extradition through an SSD with Delegated Management):
+// the ISD owner's token for the card's next confirmation counter, the command, and the receipt
+// checked with --receipt-key when given.
+void run_delegated(gp::Scp03Session& s, const gp::DelegatedCommand& c, const GpCommands::Options& o, std::uint16_t counter) {
+  const Bytes cud = s.key_diversification_data();
+  const auto conf = gp::run_delegated(s, c, gp::make_token(owner_key(o.token_key), c, static_cast<std::uint16_t>(counter + 1), cud));
+  std::cout << "receipt " << to_hex(conf.receipt) << ", confirmation counter " << conf.counter;
+  if (!o.receipt_key.empty()) {
+    gp::verify_receipt(from_hex(o.receipt_key), c, conf, static_cast<std::uint16_t>(counter + 1), cud);
+    std::cout << " (receipt verified)";
+  }
+  std::cout << "\n";
+}
+
 void print_info(gp::Scp03Session& s) {
   std::cout << "Key version:       " << to_hex(Bytes{s.key_version()}) << "\n"
             << "SCP03 i:           " << to_hex(Bytes{s.i_parameter()}) << "\n"
@@ -149,6 +179,23 @@ GpCommands::GpCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
   o.gp->add_option("--kvn", o.kvn, "key version number in hex (00: the card's first key set)")->capture_default_str();
   o.gp->add_option("--level", o.level, "security level in hex: 00 01 03 11 13 31 33")->capture_default_str();
   o.gp->add_flag("--s16", o.s16, "S16 mode (16-byte challenges, cryptograms and MACs)");
+  o.gp->add_option("--sd", o.sd, "open the secure channel with this security domain (default: the ISD)");
+  o.gp->add_option("--token-key", o.token_key, "the ISD owner's P-256 private key (PKCS#8 PEM): install/delete/extradite "
+                                               "through an SSD with Delegated Management, with a token");
+  o.gp->add_option("--receipt-key", o.receipt_key, "the receipt key (AES, hex): verify the card's receipt");
+  o.install_sd = o.gp->add_subcommand("install-sd", "create a supplementary security domain (INSTALL, through the ISD)");
+  o.install_sd->add_option("AID", o.app_aid, "the new security domain's AID in hex")->required();
+  o.install_sd->add_option("SEID", o.seid, "a card of the local state dir");
+  o.install_sd->add_option("--privileges", o.privileges, "hex, 1 or 3 bytes: 80 SD, A0 + Delegated Management, "
+                                                         "804000 + Authorized Management, 90/88 + Card Lock/Terminate")
+      ->capture_default_str();
+  o.extradite = o.gp->add_subcommand("extradite", "associate an application with another security domain (INSTALL [for extradition])");
+  o.extradite->add_option("AID", o.app_aid, "the application's AID in hex")->required();
+  o.extradite->add_option("SEID", o.seid, "a card of the local state dir");
+  o.extradite->add_option("--to", o.to_sd, "the security domain's AID in hex")->required();
+  o.put_dm_keys = o.gp->add_subcommand("put-dm-keys", "put the ISD owner's token key (--token-key) and the receipt key (--receipt-key) into the ISD");
+  o.put_dm_keys->add_option("SEID", o.seid, "a card of the local state dir");
+  o.put_dm_keys->add_flag("--replace", o.replace_dm_keys, "replace keys set before (PUT KEY P1 70 / 71)");
   o.list = o.gp->add_subcommand("list", "the card's registry: ISD, applications, load files (GET STATUS)");
   o.list->add_option("SEID", o.seid, "a card of the local state dir");
   o.info = o.gp->add_subcommand("info", "secure channel data: key version, i, sequence counter, key information");
@@ -205,6 +252,8 @@ void GpCommands::run(const std::string& state_dir, const std::string& config_pat
   so.security_level = hex_byte(o.level, "--level");
   if (!scp03::valid_security_level(so.security_level)) fail(Errc::invalid_argument, "--level is 00, 01, 03, 11, 13, 31 or 33");
   so.mode = o.s16 ? scp03::Mode::s16 : scp03::Mode::s8;
+  if (!o.sd.empty()) so.sd_aid = from_hex(o.sd);
+  const bool delegated = !o.token_key.empty() && (o.install->parsed() || o.remove->parsed() || o.extradite->parsed());
   std::string seid = o.seid, item = "all";
   if (o.get_data->parsed()) {  // [SEID] [ITEM]: a single word is the SEID for a local card, else the item
     const auto& w = o.get_data_words;
@@ -221,7 +270,27 @@ void GpCommands::run(const std::string& state_dir, const std::string& config_pat
 
   auto work = [&](host::Reader& reader) {
     if (o.get_data->parsed()) return print_data(reader, item);  // GET DATA needs no secure channel
+    // The confirmation counter is read before the SSD's session opens (GET DATA selects the ISD).
+    const std::uint16_t counter = delegated ? gp::confirmation_counter(reader) : 0;
     auto session = gp::Scp03Session::open(reader, so);
+    if (o.install_sd->parsed()) {
+      gp::install_security_domain(*session, from_hex(o.app_aid), from_hex(o.privileges));
+      std::cout << "security domain " << to_hex(from_hex(o.app_aid)) << " installed\n";
+    }
+    if (o.put_dm_keys->parsed()) {
+      if (o.token_key.empty() && o.receipt_key.empty()) fail(Errc::invalid_argument, "put-dm-keys: give --token-key and/or --receipt-key");
+      if (!o.token_key.empty()) gp::put_token_key(*session, owner_key(o.token_key).public_key(), o.replace_dm_keys);
+      if (!o.receipt_key.empty()) gp::put_receipt_key(*session, from_hex(o.receipt_key), o.replace_dm_keys);
+      std::cout << "delegated management keys stored\n";
+    }
+    if (o.extradite->parsed()) {
+      if (delegated) {
+        run_delegated(*session, gp::delegated_extradition(from_hex(o.app_aid), from_hex(o.to_sd)), o, counter);
+      } else {
+        gp::extradite(*session, from_hex(o.app_aid), from_hex(o.to_sd));
+      }
+      std::cout << "extradited " << to_hex(from_hex(o.app_aid)) << " to " << to_hex(from_hex(o.to_sd)) << "\n";
+    }
     if (o.personalise->parsed()) {
       const auto dgis = gp::parse_dgi_file(read_text_file(o.dgi_file));
       gp::personalise(*session, from_hex(o.app_aid), dgis);
@@ -237,12 +306,21 @@ void GpCommands::run(const std::string& state_dir, const std::string& config_pat
     }
     if (o.list->parsed()) print_registry(*session);
     if (o.info->parsed()) print_info(*session);
-    if (o.install->parsed()) {
+    if (o.install->parsed() && delegated) {
+      run_delegated(*session, gp::delegated_install(from_hex(o.load_file), from_hex(o.module_aid), from_hex(o.app_aid), from_hex(o.params)),
+                    o, counter);
+    } else if (o.install->parsed()) {
       gp::install(*session, from_hex(o.load_file), from_hex(o.module_aid), from_hex(o.app_aid), from_hex(o.params));
+    }
+    if (o.install->parsed()) {
       std::cout << "installed " << to_hex(from_hex(o.app_aid)) << "\n";
     }
     if (o.remove->parsed()) {
-      gp::delete_application(*session, from_hex(o.app_aid));
+      if (delegated) {
+        run_delegated(*session, gp::delegated_delete(from_hex(o.app_aid)), o, counter);
+      } else {
+        gp::delete_application(*session, from_hex(o.app_aid));
+      }
       std::cout << "deleted " << to_hex(from_hex(o.app_aid)) << "\n";
     }
     if (o.lock->parsed()) gp::lock_application(*session, from_hex(o.app_aid));

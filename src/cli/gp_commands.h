@@ -9,6 +9,11 @@
 //   sesame gp personalise AID SEID --dgi-file F   INSTALL [for personalization] + STORE DATA
 //   sesame gp store-data SEID --iin HEX --cin HEX STORE DATA to the ISD itself
 //   sesame gp get-data [SEID] [iin|cin|cplc|seq|keys|card-data|all|TAG]   GET DATA (no session)
+//   sesame gp install-sd AID SEID [--privileges 80|A0|804000]   a supplementary security domain
+//   sesame gp extradite AID SEID --to SD                        INSTALL [for extradition]
+//   sesame gp put-dm-keys SEID --token-key OWNER.pem --receipt-key HEX   delegated management keys
+//   --sd AID opens the channel with that security domain; with --token-key, install / delete /
+//   extradite through it run delegated (a token of the ISD owner; --receipt-key checks the receipt).
 // Keys: --key-enc/--key-mac/--key-dek (hex; default the GP test keys 404142..4F), --kvn, --level.
 #pragma once
 

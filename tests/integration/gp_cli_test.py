@@ -2,7 +2,11 @@
 personalise over RACS against the real sesamed: the demo applet personalised from a DGI file
 (INSTALL [for personalization] + STORE DATA, a PIN sent encrypted under K-DEK) and then used through
 `sesame apdu`; the ISD's IIN/CIN set with STORE DATA and read back with GET DATA; refusals exit 1
-naming the status word and apply nothing; a malformed DGI file is refused naming its line."""
+naming the status word and apply nothing; a malformed DGI file is refused naming its line.
+Security domains and delegated management: put-dm-keys, install-sd, a delegated install with the ISD
+owner's token (receipt verified), the SSD listing and personalising only its own application, no
+token / another key's token refused with 6982, a wrong receipt key noticed, delete; a delegated
+install over RACS."""
 
 import os
 import socket
@@ -71,6 +75,8 @@ def body(tmp, children, sesamed, sesame):
     r = cli("gp", "personalise", DEMO_AID, "gp-card", "--dgi-file", dgi)
     check(r.returncode == 1 and "line 2" in r.stderr, f"a malformed DGI file names its line ({r.stderr!r})")
 
+    delegated_management(tmp, cli)
+
     # The same over RACS (the over-the-air path) against sesamed's demo card.
     port = free_port()
     config = os.path.join(tmp, "sesamed.toml")
@@ -88,6 +94,62 @@ def body(tmp, children, sesamed, sesame):
         f.write("0200 00000063\n")
     r = cli("gp", "personalise", DEMO_AID, "--url", url, "--dgi-file", dgi)
     check(r.returncode == 0, f"personalise over RACS ({r.stdout!r} {r.stderr!r})")
+
+    # A delegated install over RACS: the SSD and keys were set up locally on gp-dm, served by sesamed.
+    dm_url = f"racs://localhost:{port}/gp-dm"
+    r = cli("gp", "install", "F0534553414D450B", "--url", dm_url, *DEMO_MODULE, "--sd", SSD_AID,
+            "--token-key", os.path.join(tmp, "owner.pem"), "--receipt-key", RECEIPT_KEY)
+    check(r.returncode == 0 and "(receipt verified)" in r.stdout, f"delegated install over RACS ({r.stdout!r} {r.stderr!r})")
+
+
+SSD_AID = "A000000151535001"
+APP_AID = "F0534553414D450A"
+RECEIPT_KEY = "000102030405060708090A0B0C0D0E0F"
+DEMO_MODULE = ("--load-file", "F0534553414D450001", "--module", "F0534553414D45000101")
+
+
+def delegated_management(tmp, cli):
+    """A supplementary security domain with Delegated Management installs, personalises and deletes
+    its own application with tokens of the ISD owner (docs/GP.md); refusals exit 1 with the SW."""
+    owner = os.path.join(tmp, "owner.pem")
+    stranger = os.path.join(tmp, "stranger.pem")
+    for path in (owner, stranger):
+        r = run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path])
+        check(r.returncode == 0, f"openssl genpkey ({r.stderr!r})")
+    check(cli("card", "create", "--seid", "gp-dm").returncode == 0, "card create gp-dm")
+    r = cli("gp", "put-dm-keys", "gp-dm", "--token-key", owner, "--receipt-key", RECEIPT_KEY)
+    check(r.returncode == 0, f"put-dm-keys ({r.stdout!r} {r.stderr!r})")
+    r = cli("gp", "install-sd", SSD_AID, "gp-dm", "--privileges", "A0")
+    check(r.returncode == 0, f"install-sd ({r.stdout!r} {r.stderr!r})")
+
+    r = cli("gp", "install", APP_AID, "gp-dm", *DEMO_MODULE, "--sd", SSD_AID)
+    check(r.returncode == 1 and "6982" in r.stderr, f"no token: 6982 ({r.stderr!r})")
+    r = cli("gp", "install", APP_AID, "gp-dm", *DEMO_MODULE, "--sd", SSD_AID, "--token-key", stranger)
+    check(r.returncode == 1 and "6982" in r.stderr, f"a token of another key: 6982 ({r.stderr!r})")
+    r = cli("gp", "install", APP_AID, "gp-dm", *DEMO_MODULE, "--sd", SSD_AID, "--token-key", owner,
+            "--receipt-key", RECEIPT_KEY)
+    check(r.returncode == 0 and "confirmation counter 1 (receipt verified)" in r.stdout,
+          f"delegated install ({r.stdout!r} {r.stderr!r})")
+    r = cli("gp", "list", "gp-dm", "--sd", SSD_AID)
+    check(r.returncode == 0 and f"APP: {APP_AID}" in r.stdout and f"Security domain: {SSD_AID}" in r.stdout
+          and "ISD:" not in r.stdout, f"the SSD lists only its own ({r.stdout!r} {r.stderr!r})")
+
+    dgi = os.path.join(tmp, "ssd.dgi")
+    with open(dgi, "w") as f:
+        f.write("0200 00000007\n")
+    r = cli("gp", "personalise", APP_AID, "gp-dm", "--dgi-file", dgi)
+    check(r.returncode == 1 and "6985" in r.stderr, f"the ISD does not personalise the SSD's application ({r.stderr!r})")
+    r = cli("gp", "personalise", APP_AID, "gp-dm", "--dgi-file", dgi, "--sd", SSD_AID, "--level", "33")
+    check(r.returncode == 0, f"the SSD personalises its own ({r.stdout!r} {r.stderr!r})")
+    r = cli("apdu", "gp-dm", "00A4040008" + APP_AID, "8011000000")
+    check("< 00000007 9000" in r.stdout, f"the counter was personalised ({r.stdout!r})")
+
+    r = cli("gp", "delete", APP_AID, "gp-dm", "--sd", SSD_AID, "--token-key", owner, "--receipt-key", "00" * 16)
+    check(r.returncode == 1 and "receipt does not verify" in r.stderr, f"a wrong receipt key is noticed ({r.stderr!r})")
+    r = cli("gp", "get-data", "gp-dm", "00C2")
+    check(r.returncode == 0 and r.stdout.strip() == "C2020002", f"the confirmation counter ({r.stdout!r})")
+    r = cli("gp", "list", "gp-dm", "--sd", SSD_AID)
+    check(APP_AID not in r.stdout, f"deleted ({r.stdout!r})")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ namespace {
 
 TEST(CardStateTest, RoundTrips) {
   CardState s = initial_card_state("label");
-  s.applets.push_back({from_hex("F05345534D4501"), "sesame.demo", 0x8F, {0x00, 0x01, 0x02}});
+  s.applets.push_back({from_hex("F05345534D4501"), "sesame.demo", 0x8F, {0x00, 0x01, 0x02}, {}});
   const CardState t = CardState::decode(s.encode().view());
   EXPECT_EQ(t.atr, s.atr);
   EXPECT_EQ(t.life_cycle, CardLifeCycle::secured);
@@ -31,7 +31,7 @@ TEST(CardStateTest, RefusesDamagedRecords) {
   trailing.push_back(0);
   EXPECT_THROW(CardState::decode(trailing), Error);
   Bytes version = good;
-  version[0] = 2;
+  version[0] = 3;  // 1 (no security domains) and 2 are read
   EXPECT_THROW(CardState::decode(version), Error);
   Bytes life_cycle = good;
   life_cycle[1] = 0x03;

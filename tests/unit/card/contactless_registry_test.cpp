@@ -66,5 +66,44 @@ TEST(ContactlessRegistryTest, StatesAreRecordsAndBadOnesAreIntegrityErrors) {
   test::expect_errc(Errc::integrity, [&] { contactless_state(ctx.persistent(), kApp); });
 }
 
+// The registry the runtime gives applets: the single-active payment rule (groups aside) and the
+// listeners hearing every change, those the rule makes included.
+TEST(ContactlessRegistryTest, SingleActivePaymentApplicationAndListeners) {
+  ContextFixture f;
+  AppletContext ctx = f.ctx();
+  const Bytes kThird = from_hex("A0000000043060");
+  ContactlessRegistry crs(ctx.persistent(), [&](ByteView aid) -> std::optional<std::uint8_t> {
+    if (Bytes(aid.begin(), aid.end()) == from_hex("A0000000099999")) return std::nullopt;
+    return kSelectable;
+  });
+  std::vector<std::string> heard;
+  crs.add_listener([&](ByteView aid, ContactlessState from, ContactlessState to) {
+    heard.push_back(to_hex(aid) + " " + contactless_state_name(from) + "->" + contactless_state_name(to));
+  });
+  crs.register_application(kApp, false, 0);  // not a payment application: outside the rule
+  crs.register_application(kOther, true, 0);
+  crs.register_application(kThird, true, 0);
+  crs.set_state(kApp, ContactlessState::activated);
+  crs.set_state(kOther, ContactlessState::activated);
+  EXPECT_TRUE(crs.is_payment(kOther));
+  heard.clear();
+  crs.set_state(kThird, ContactlessState::activated);
+  EXPECT_EQ(heard, (std::vector<std::string>{"A0000000041010 ACTIVATED->DEACTIVATED", "A0000000043060 DEACTIVATED->ACTIVATED"}));
+  EXPECT_EQ(crs.state(kApp), ContactlessState::activated) << "not a payment application";
+  EXPECT_EQ(activated_applications(ctx.persistent()).size(), 2u);
+
+  // Same non-zero group: both stay ACTIVATED.
+  crs.register_application(kOther, true, 4);
+  crs.register_application(kThird, true, 4);
+  crs.set_state(kOther, ContactlessState::activated);
+  EXPECT_EQ(crs.state(kThird), ContactlessState::activated);
+  EXPECT_EQ(crs.group(kThird), 4);
+
+  crs.set_state(kThird, ContactlessState::non_activatable);
+  sesame::test::expect_errc(Errc::state, [&] { crs.set_state(kThird, ContactlessState::activated); });
+  sesame::test::expect_errc(Errc::not_found, [&] { crs.set_state(from_hex("A0000000099999"), ContactlessState::activated); });
+  EXPECT_EQ(crs.state(kThird), ContactlessState::non_activatable);
+}
+
 }  // namespace
 }  // namespace sesame::card
