@@ -1,5 +1,5 @@
 // RACS round trips over loopback TLS 1.3 with mutual authentication: sesamed's real RACS listener
-// (as sesamed runs it: racs.io_threads I/O threads, one per hardware thread by default, each
+// (as sesamed runs it: racs.io_threads I/O threads, one per hardware thread but one by default, each
 // session's card work inline on the one thread of its loop) serving demo cards on the
 // memory store, against the floor, a plain TLS server with the same framing and the same response
 // bytes answering on its I/O thread. 1, 64 and 1024 persistent sessions, one card per session,
@@ -10,8 +10,11 @@
 // bench-links: sesame_server_lib OpenSSL::SSL Threads::Threads
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +22,7 @@
 #include "bench_env.h"
 #include "racs_load.h"
 #include "racs_servers.h"
+#include "store/sqlite_store.h"
 
 namespace {
 
@@ -73,6 +77,52 @@ void round_trips(benchmark::State& state, Target t, std::size_t sessions, Clock:
   state.counters["process_cores"] = r.process_cpu / r.seconds;  // how much CPU the run got
 }
 
+// The floor of the durable group: no transport, `threads` threads each sending `apdu_hex` to its own
+// card (card-0000...) with CardService::transmit, which waits for the durable commit; the store's
+// writer groups the commits that queue up meanwhile.
+void in_process(benchmark::State& state, sesame::card::CardService* cards, std::size_t threads, std::string apdu_hex) {
+  const auto warmup = seconds(env_double("RACS_BENCH_WARMUP", 0.3));
+  const auto measure = seconds(env_double("RACS_BENCH_SECONDS", 1.0));
+  const sesame::Bytes apdu = sesame::from_hex(apdu_hex);
+  std::vector<double> all;
+  std::size_t errors = 0;
+  for (auto _ : state) {
+    std::atomic<int> phase{0};  // 0 warm-up, 1 measured, 2 stop
+    std::atomic<std::size_t> failed{0};
+    std::vector<std::vector<double>> lat(threads);
+    std::vector<std::thread> ts;
+    for (std::size_t i = 0; i < threads; ++i) {
+      ts.emplace_back([&, i] {
+        auto card = cards->handle(seid_of(i));
+        while (phase.load() != 2) {
+          const auto t0 = Clock::now();
+          const sesame::Bytes r = cards->transmit(card, apdu);
+          const auto t1 = Clock::now();
+          if (r.size() < 2 || r[r.size() - 2] != 0x90 || r.back() != 0x00) ++failed;
+          if (phase.load() == 1) lat[i].push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+        }
+      });
+    }
+    std::this_thread::sleep_for(warmup);
+    phase = 1;
+    const auto start = Clock::now();
+    std::this_thread::sleep_for(measure);
+    phase = 2;
+    const auto end = Clock::now();
+    for (auto& t : ts) t.join();
+    state.SetIterationTime(std::chrono::duration<double>(end - start).count());
+    all.clear();
+    for (auto& l : lat) all.insert(all.end(), l.begin(), l.end());
+    errors = failed.load();
+  }
+  if (errors) return state.SkipWithError((std::to_string(errors) + " APDUs failed").c_str());
+  if (all.empty()) return;
+  std::sort(all.begin(), all.end());
+  state.SetItemsProcessed(static_cast<std::int64_t>(all.size()));
+  state.counters["p50_us"] = all[all.size() / 2];
+  state.counters["p99_us"] = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,9 +136,21 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(pki_dir);
   const Pki pki = Pki::make(pki_dir);
   RacsServer racs(kMaxSessions, pki.server);
-  RacsServer racs2(kMidSessions, pki.server, 1);
+  // The default before D16: one loop per hardware thread.
+  const std::size_t all_cores = std::max(1u, std::thread::hardware_concurrency());
+  RacsServer racs2(kMidSessions, pki.server, all_cores);
+  // Durable: demo cards on the SQLite store (WAL, synchronous=FULL, group commit), each APDU
+  // incrementing its card's persistent counter: one commit per APDU.
+  const sesame::SecureBytes durable_master(sesame::ByteView(sesame::Bytes(32, 0x5B)));
+  RacsServer durable(kMidSessions, pki.server, 0,
+                     sesame::store::open_sqlite_store(bench::fresh_db("racs-durable.db"), sesame::SecureBytes(durable_master.view())));
+  RacsServer durable1(kMidSessions, pki.server, all_cores,
+                      sesame::store::open_sqlite_store(bench::fresh_db("racs-durable-all-cores.db"), sesame::SecureBytes(durable_master.view())));
+  RacsServer durable_floor(kMidSessions, pki.server, 1,
+                           sesame::store::open_sqlite_store(bench::fresh_db("racs-durable-floor.db"), sesame::SecureBytes(durable_master.view())));
+  for (std::size_t i = 0; i < kMidSessions; ++i) durable_floor.cards().transmit(seid_of(i), sesame::from_hex(kSelectHex));
   EchoServer echo(pki.server);
-  EchoServer echo_n(pki.server, static_cast<std::size_t>(racs.io_thread_count()));  // as many loops as RACS
+  EchoServer echo_n(pki.server, all_cores);  // as many loops as racs2
   LoadClient client(pki.client, client_threads);
 
   std::vector<std::string> steady, setup;
@@ -98,7 +160,9 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> steady_mid(steady.begin(), steady.begin() + kMidSessions);
   const std::vector<std::string> setup_mid(setup.begin(), setup.begin() + kMidSessions);
-  std::size_t racs_set = 0, racs2_set = 0, echo_set = 0, echo_n_set = 0;
+  std::size_t racs_set = 0, racs2_set = 0, echo_set = 0, echo_n_set = 0, durable_set = 0, durable1_set = 0;
+  std::vector<std::string> counter_mid;
+  for (std::size_t i = 0; i < kMidSessions; ++i) counter_mid.push_back(apdu_request(seid_of(i), kCounterHex));
   std::string response;
   try {
     racs_set = client.open(racs.port(), steady, setup);
@@ -112,6 +176,9 @@ int main(int argc, char** argv) {
     echo_n.set_response(response);
     echo_n_set = client.open(echo_n.port(), steady_mid, {});
     client.set_expected(echo_n_set, response);
+    // No expected response: the counter's value changes; any "+006 001 ...9000" is accepted.
+    durable_set = client.open(durable.port(), counter_mid, setup_mid);
+    durable1_set = client.open(durable1.port(), counter_mid, setup_mid);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_racs: setup failed: %s\n", e.what());
     return 1;
@@ -119,6 +186,8 @@ int main(int argc, char** argv) {
   const Target t_racs{&client, racs_set, [&] { return racs.io_cpu_seconds(); }, racs.io_thread_count()};
   const Target t_racs2{&client, racs2_set, [&] { return racs2.io_cpu_seconds(); }, racs2.io_thread_count()};
   const Target t_echo{&client, echo_set, [&] { return echo.io_cpu_seconds(); }, 1};
+  const Target t_durable{&client, durable_set, [&] { return durable.io_cpu_seconds(); }, durable.io_thread_count()};
+  const Target t_durable1{&client, durable1_set, [&] { return durable1.io_cpu_seconds(); }, durable1.io_thread_count()};
   const Target t_echo_n{&client, echo_n_set, [&] { return echo_n.io_cpu_seconds(); }, echo_n.io_thread_count()};
 
   std::string wire = "`" + steady[0].substr(0, steady[0].size() - 1) + "`";
@@ -130,7 +199,7 @@ int main(int argc, char** argv) {
       " with a client certificate (dev PKI, ECDSA P-256), on persistent sessions, each with one request in "
       "flight. `racs_read_binary`: sesamed's RacsListener as sesamed runs it (" +
       std::to_string(racs.io_thread_count()) +
-      " I/O thread(s), racs.io_threads' default of one per hardware thread; each request is parsed and sent "
+      " I/O thread(s), racs.io_threads' default of one per hardware thread but one (D16); each request is parsed and sent "
       "to the card inline on its session's loop, one io_context and thread per racs.io_threads) serving " +
       std::to_string(kMaxSessions) +
       " demo cards on the memory store, one card per session (taken and SELECTed once when the session "
@@ -148,10 +217,11 @@ int main(int argc, char** argv) {
   bench::describe(g1, "1 session, closed loop (the next request when the response is in). " + common);
   const std::string same = " Otherwise as in `" + g1 + "`.";
   bench::describe(g64, std::to_string(kMidSessions) + " sessions, closed loop." + same +
-                           " `racs_read_binary_1io`: a second listener with the same setup but racs.io_threads = 1, " +
-                           std::to_string(kMidSessions) +
+                           " `racs_read_binary_all_cores`: a second listener with the same setup but one loop per "
+                           "hardware thread (racs.io_threads = " + std::to_string(all_cores) +
+                           ", the default before D16), " + std::to_string(kMidSessions) +
                            " sessions of its own. `tls_echo_same_threads`: the echo server on as many loops as "
-                           "`racs_read_binary` has (" + std::to_string(racs.io_thread_count()) +
+                           "`racs_read_binary_all_cores` has (" + std::to_string(all_cores) +
                            "), for comparing like with like: on a 2-core host the load client shares the cores, "
                            "and a second server thread mostly sleeps and wakes (preempting the client) instead of "
                            "adding throughput. Closed loop, so by Little's law latency = sessions / "
@@ -164,6 +234,18 @@ int main(int argc, char** argv) {
                           "time so a late send counts as waiting. Items/s only confirms the offered rate was "
                           "served; the latency columns are the point." +
                           same);
+  const std::string gd = "racs_durable_64sessions";
+  bench::describe(gd, std::to_string(kMidSessions) +
+                          " sessions, closed loop, each sending `" + kCounterHex +
+                          "` (demo applet: increment the card's persistent 4-byte counter) to its own card on the "
+                          "SQLite store (WAL, synchronous=FULL, group commit; $BENCH_TMPDIR): one durable commit per "
+                          "APDU. The listener submits each APDU's commit and sends the response once the store "
+                          "reports it durable, serving other sessions meanwhile, so the commits of many sessions "
+                          "share one fsync. `racs_counter`: racs.io_threads' default; `racs_counter_all_cores`: one "
+                          "loop per hardware thread. Baseline `baseline_in_process` (the floor, no transport): " +
+                          std::to_string(kMidSessions) +
+                          " threads each sending the same APDU to its own card of a third SQLite store with "
+                          "CardService::transmit, which waits for the commit. Otherwise as in `racs_apdu_1session`.");
   bench::target(g64, "racs_read_binary", ">=", 0.8);
   bench::limit(g64, "racs_read_binary", "p99_us", "<", 1000);
   bench::limit(gp, "racs_read_binary_paced", "p99_us", "<", 1000);
@@ -176,8 +258,14 @@ int main(int argc, char** argv) {
   reg(g1 + "/racs_read_binary", t_racs, 1, closed);
   reg(g64 + "/baseline_tls_echo", t_echo, kMidSessions, closed);
   reg(g64 + "/racs_read_binary", t_racs, kMidSessions, closed);
-  reg(g64 + "/racs_read_binary_1io", t_racs2, kMidSessions, closed);
+  reg(g64 + "/racs_read_binary_all_cores", t_racs2, kMidSessions, closed);
   reg(g64 + "/tls_echo_same_threads", t_echo_n, kMidSessions, closed);
+  benchmark::RegisterBenchmark((gd + "/baseline_in_process").c_str(), in_process, &durable_floor.cards(), kMidSessions,
+                               kCounterHex)
+      ->Iterations(1)
+      ->UseManualTime();
+  reg(gd + "/racs_counter", t_durable, kMidSessions, closed);
+  reg(gd + "/racs_counter_all_cores", t_durable1, kMidSessions, closed);
   reg(g1024 + "/baseline_tls_echo", t_echo, kMaxSessions, closed);
   reg(g1024 + "/racs_read_binary", t_racs, kMaxSessions, closed);
   reg(gp + "/baseline_tls_echo_paced", t_echo, kMidSessions, kPace);

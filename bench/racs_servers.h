@@ -2,7 +2,7 @@
 // cards on the memory store, and the floor it is measured against, a plain TLS server with the same
 // framing that answers every request with a fixed response. Both use the same server TlsContext
 // (the development PKI: ECDSA P-256, mandatory client certificate). The RACS listener runs as
-// sesamed runs it: racs.io_threads event loops (default: one per hardware thread), each an
+// sesamed runs it: racs.io_threads event loops (default: one per hardware thread but one), each an
 // io_context with its own thread, card work inline on each session's loop, sesamed's card pool of 2
 // threads for ending sessions. The echo server has one I/O thread.
 // Bench code only (bench/racs_load.h has the client side).
@@ -44,6 +44,7 @@ using asio::ip::tcp;
 inline const std::string kDemoAidHex = "F0534553414D4501";
 inline const std::string kSelectHex = "00A4040008F0534553414D450100";  // SELECT by AID, FCI
 inline const std::string kReadHex = "00B0810000";                      // READ BINARY EF.INFO (SFI 1)
+inline const std::string kCounterHex = "8010000004";                   // demo: increment the durable counter
 inline constexpr const char* kUser = "admin";                         // the dev PKI's client CN
 
 // "card-0000": every SEID the same length, so every request and response is the same size.
@@ -103,12 +104,13 @@ class NullAudit final : public server::racs::AuditLog {
 };
 
 // sesamed's RACS listener on 127.0.0.1, port chosen by the kernel, serving `cards` demo cards
-// (card-0000...) on the memory store. The user "admin" may see every card.
+// (card-0000...) on the memory store, or on `store` when given. The user "admin" may see every card.
 class RacsServer {
  public:
   // `io_threads` 0: racs.io_threads' default, as sesamed runs it.
-  RacsServer(std::size_t cards, const crypto::TlsContext& tls, std::size_t io_threads = 0)
-      : store_(store::open_memory_store(SecureBytes(ByteView(Bytes(32, 0x5A))))),
+  RacsServer(std::size_t cards, const crypto::TlsContext& tls, std::size_t io_threads = 0,
+             std::unique_ptr<store::Store> store = nullptr)
+      : store_(store ? std::move(store) : store::open_memory_store(SecureBytes(ByteView(Bytes(32, 0x5A))))),
         service_(*store_, registry_),
         loops_(thread_count(io_threads)) {
     for (std::size_t i = 0; i < cards; ++i) {
@@ -148,6 +150,7 @@ class RacsServer {
     return s;
   }
   int io_thread_count() const { return static_cast<int>(handles_.size()); }
+  card::CardService& cards() { return service_; }
 
  private:
   static std::size_t thread_count(std::size_t io_threads) {

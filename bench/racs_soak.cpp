@@ -4,7 +4,7 @@
 // one idle session costs is measured rather than guessed.
 //
 // The server runs in a child process (sesamed's RacsListener as sesamed runs it, racs.io_threads'
-// default of one I/O thread per hardware thread, N demo cards on the memory store), so its RSS
+// default of one I/O thread per hardware thread but one (D16), N demo cards on the memory store), so its RSS
 // holds no client state; the client (one Asio thread) runs here. Steps, all sessions at once:
 //   1. RSS of the started server (cards created, nothing connected)
 //   2. N sessions connected and handshaken (TLS 1.3, client certificate), nothing sent: "idle"

@@ -1,6 +1,7 @@
 #include "card/card_service.h"
 
 #include <array>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
@@ -27,6 +28,48 @@ struct CardSlot {
   // release() dropped this slot from the map: a caller that found it before then looks again
   // (and gets a fresh slot), so one card never has two slots, and so never two loaded copies.
   bool retired = false;
+  // Commits submitted by transmit_deferred and not finished yet, and whether one of them failed
+  // (the card's image is then ahead of its store and must be reloaded). Finishing a commit touches
+  // only these atomics, never the mutex: the store's writer thread must not wait for a card.
+  std::atomic<int> inflight{0};
+  std::atomic<bool> commit_failed{false};
+
+  // With `mu` held, before the card is used: a failed commit makes the card reload (after every
+  // commit in flight has finished, so the reload sees their outcome). `all`: wait for every commit
+  // in flight anyway, before the card is closed or deleted.
+  void settle(bool all) {
+    if (all || commit_failed.load(std::memory_order_acquire)) {
+      for (int n = inflight.load(std::memory_order_acquire); n != 0; n = inflight.load(std::memory_order_acquire))
+        inflight.wait(n, std::memory_order_acquire);
+    }
+    if (commit_failed.exchange(false, std::memory_order_acq_rel) && card) card->mark_broken();
+  }
+};
+
+// One commit submitted by transmit_deferred: finished exactly once, by the store's callback, or as
+// failed if the store dropped the callback without calling it (it threw before queueing).
+struct CommitTicket {
+  std::shared_ptr<CardSlot> slot;
+  std::shared_ptr<CommitWaiter::State> waiter;
+  bool finished = false;
+
+  CommitTicket(std::shared_ptr<CardSlot> s, std::shared_ptr<CommitWaiter::State> w)
+      : slot(std::move(s)), waiter(std::move(w)) {
+    slot->inflight.fetch_add(1, std::memory_order_acq_rel);
+    waiter->begin();
+  }
+  ~CommitTicket() { finish(false); }
+  CommitTicket(const CommitTicket&) = delete;
+  CommitTicket& operator=(const CommitTicket&) = delete;
+
+  void finish(bool ok) noexcept {
+    if (finished) return;
+    finished = true;
+    if (!ok) slot->commit_failed.store(true, std::memory_order_release);
+    slot->inflight.fetch_sub(1, std::memory_order_acq_rel);
+    slot->inflight.notify_all();
+    waiter->finish(ok);
+  }
 };
 
 // The slot map is split into shards, each with its own lock on its own cache line: every
@@ -90,7 +133,10 @@ struct CardService::Impl {
     for (;;) {
       auto s = slot(seid);
       std::unique_lock lock(s->mu);
-      if (!s->retired) return {std::move(s), std::move(lock)};
+      if (!s->retired) {
+        s->settle(false);
+        return {std::move(s), std::move(lock)};
+      }
     }
   }
 
@@ -100,7 +146,10 @@ struct CardService::Impl {
     for (;;) {
       if (!s) s = slot(seid);
       std::unique_lock lock(s->mu);
-      if (!s->retired && !s->deleted) return lock;
+      if (!s->retired && !s->deleted) {
+        s->settle(false);
+        return lock;
+      }
       lock.unlock();
       s.reset();
     }
@@ -175,6 +224,7 @@ std::string CardService::create_card(const CardOptions& options) {
 void CardService::delete_card(const std::string& seid) {
   auto [s, card_lock] = impl_->locked_slot(seid);  // waits for a running command
   if (s->deleted) fail(Errc::not_found, "no card " + seid);
+  s->settle(true);
   impl_->store.delete_card(seid);
   s->deleted = true;
   s->card.reset();
@@ -224,6 +274,7 @@ bool CardService::release(const std::string& seid) {
   }
   std::lock_guard card_lock(s->mu);  // waits for a running command
   if (s->deleted || s->retired || (s->card && s->card->powered())) return false;
+  s->settle(true);  // its CardStore closes below: no commit of it may still be in flight
   const bool loaded = s->card != nullptr;
   // Closing the Card closes its CardStore, which gives the PostgreSQL lease back now, before
   // anyone can load the card again; the map lock is taken only to erase the slot.
@@ -302,6 +353,25 @@ Bytes CardService::transmit(Handle& card, ByteView command_apdu) {
   const auto lock = impl_->locked_slot(card.slot_, card.seid_);
   return impl_->with_locked_card_or(*card.slot_, card.seid_, [&](Card& c) { return c.transmit(command_apdu); },
                                     memory_failure);
+}
+
+Bytes CardService::transmit_deferred(Handle& card, ByteView command_apdu, CommitWaiter& waiter) {
+  const auto lock = impl_->locked_slot(card.slot_, card.seid_);
+  const std::shared_ptr<CardSlot> slot = card.slot_;
+  return impl_->with_locked_card_or(
+      *slot, card.seid_,
+      [&](Card& c) {
+        c.set_commit_sink([&slot, &waiter]() -> store::CardStore::CommitDone {
+          auto ticket = std::make_shared<CommitTicket>(slot, waiter.state_);
+          return [ticket](std::exception_ptr e) { ticket->finish(!e); };
+        });
+        struct Unset {
+          Card& c;
+          ~Unset() { c.set_commit_sink({}); }
+        } unset{c};
+        return c.transmit(command_apdu);
+      },
+      memory_failure);
 }
 
 }  // namespace sesame::card

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "card/commit_waiter.h"
 #include "util/bytes.h"
 
 namespace sesame::store {
@@ -119,6 +120,17 @@ class CardService {
   // Does not look the card up: an unknown SEID throws Error(Errc::not_found) on first transmit.
   Handle handle(const std::string& seid);
   Bytes transmit(Handle& card, ByteView command_apdu);
+
+  // transmit(Handle&) without waiting for the durable commit the command makes: the commit is
+  // submitted to the store and `waiter` tracks it, so an I/O thread can serve other sessions while
+  // the store's writer makes a group of commits durable with one fsync. The response may be sent
+  // only once waiter.when_done reports ok; if it reports a failure, the response must not be used
+  // (the card reloads from its store before its next command, as after a memory failure; answer
+  // as for 6581). Later commands to the card may be sent before the commit finished: the store
+  // applies one card's commits in order. On a store that commits synchronously (memory,
+  // PostgreSQL) the commit is finished when this returns. Anti-tearing counters (put_now) are
+  // still made durable before the operation they guard.
+  Bytes transmit_deferred(Handle& card, ByteView command_apdu, CommitWaiter& waiter);
 
  private:
   struct Impl;

@@ -91,7 +91,11 @@ void RecordJournal::commit() {
   std::vector<store::Change> changes;
   changes.reserve(pending_.size());
   for (const auto& [k, v] : pending_) changes.push_back({k, v});
-  store_call(failed_, [&] { store_.commit(changes); });
+  if (async_) {
+    store_call(failed_, [&] { store_.commit_async(changes, async_()); });
+  } else {
+    store_call(failed_, [&] { store_.commit(changes); });
+  }
   for (auto& [k, v] : pending_) {
     if (v) {
       records_.insert_or_assign(k, std::move(*v));

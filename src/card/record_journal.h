@@ -3,6 +3,7 @@
 // and discards it otherwise; put_now() bypasses the buffer for anti-tearing counters.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,7 +55,12 @@ class RecordJournal {
 
   // One atomic store commit of the buffer. Throws StoreFailure when the store fails (other store
   // errors, e.g. an invalid key, as they are); the buffer is then kept for the caller to discard.
+  // With an async sink set, the commit is submitted (CardStore::commit_async) with the callback the
+  // sink returns, and the image moves on at once: the caller withholds the command's response
+  // until that callback reports the commit durable, and reloads the card if it reports a failure.
   void commit();
+  using AsyncSink = std::function<store::CardStore::CommitDone()>;
+  void set_async(AsyncSink sink) { async_ = std::move(sink); }
   void discard();
 
   // True once if a store call failed since the last load(), discard() or take_failure(), even if
@@ -68,6 +74,7 @@ class RecordJournal {
   Buffer pending_;
   std::vector<Buffer> savepoints_;
   bool failed_ = false;
+  AsyncSink async_;
   mutable std::string scratch_;  // get(prefix, key) composes keys here: one card runs one command at a time
 };
 

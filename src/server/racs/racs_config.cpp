@@ -42,9 +42,13 @@ void parse_users(const toml::node& node, const std::string& src, RacsConfig& cfg
 
 }  // namespace
 
+// One loop per hardware thread but one (D16): the store's writer thread (SQLite group commit),
+// the card pool and PostgreSQL's connections need CPU too, and since a loop no longer waits for a
+// durable commit, a loop per core only adds sleep/wake churn on a busy host.
 std::size_t io_thread_count(const RacsConfig& config) {
   if (config.io_threads) return config.io_threads;
-  return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  const std::size_t hw = std::thread::hardware_concurrency();
+  return hw > 1 ? hw - 1 : 1;
 }
 
 void parse_racs_config(const toml::table& table, const std::string& src, RacsConfig& cfg) {

@@ -35,15 +35,16 @@ struct RacsConfig {
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds session_lifetime{86400};
-  // Threads running the listener's io_context; each session's card work runs on one of them, so a
-  // durable commit stalls only its thread. 0: one per hardware thread (io_thread_count()).
+  // Threads running the listener's I/O loops; each session's card work runs on one of them (its
+  // durable commits are only submitted, docs/RACS.md "Durability"). 0: one per hardware thread
+  // but one, at least 1 (io_thread_count(), D16).
   std::size_t io_threads = 0;
   RacsLimits limits;
   // Audit log file (appended, mode 0600). Empty: audit lines go to sesamed's log.
   std::filesystem::path audit_log;
 };
 
-// config.io_threads, or the number of hardware threads (at least 1) when it is 0.
+// config.io_threads, or when it is 0 the number of hardware threads less one (at least 1).
 std::size_t io_thread_count(const RacsConfig& config);
 
 }  // namespace sesame::server::racs

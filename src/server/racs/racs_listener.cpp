@@ -7,6 +7,7 @@
 #include <asio/ssl.hpp>
 #include <atomic>
 #include <set>
+#include <thread>
 #include <time.h>
 #include <string_view>
 
@@ -188,9 +189,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
     });
   }
 
-  // The session runs here, on the connection's strand: no hop to another thread and back per
-  // request. A CardService call that waits for a durable commit (SQLite, PostgreSQL) holds only
-  // this thread of the listener's io_context; the other threads serve the other sessions.
+  // The session runs here, on the connection's loop: no hop to another thread and back per
+  // request. An APDU's durable commit (SQLite) is only submitted; the response waits for it without
+  // holding the loop, which serves its other sessions meanwhile, and the store's writer makes the
+  // commits that queued up durable with one fsync. No read is started until the response is sent.
   void process(std::string_view data) {
     RacsSession::Output result;
     try {
@@ -199,15 +201,34 @@ struct Connection : std::enable_shared_from_this<Connection> {
       spdlog::error("racs session {}: {}", id, e.what());
       result.close = true;
     }
+    const std::thread::id loop_thread = std::this_thread::get_id();
+    session->when_durable([self = shared_from_this(), result = std::move(result), loop_thread](bool ok) mutable {
+      if (std::this_thread::get_id() == loop_thread) return self->respond(std::move(result), ok);
+      // Finished on the store's writer thread: back to the connection's loop.
+      auto ex = self->stream.get_executor();
+      asio::post(ex, [self = std::move(self), result = std::move(result), ok]() mutable {
+        self->respond(std::move(result), ok);
+      });
+    });
+  }
+
+  void respond(RacsSession::Output result, bool durable) {
+    if (finished) return;
+    if (!durable) {
+      spdlog::error("racs session {}: a card's commit failed; answering -806 and closing", id);
+      result.text = session->durability_failure_response();
+      result.close = true;
+    }
     if (result.text.empty()) {
       if (result.close) return finish("protocol error", true);
       return read();
     }
     out = std::move(result.text);
     const bool close = result.close;
-    write_then([self = shared_from_this(), close] {
+    const char* why = durable ? "protocol error" : "store failure";
+    write_then([self = shared_from_this(), close, why] {
       if (close)
-        self->finish("protocol error", true);
+        self->finish(why, true);
       else
         self->read();
     });

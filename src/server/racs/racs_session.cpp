@@ -49,6 +49,13 @@ std::string RacsSession::unknown_user_response(std::string_view user) {
   return "BEGIN\r\n-600 000 user " + std::string(user.substr(0, 64)) + " is not authorized\r\nEND\r\n";
 }
 
+std::string RacsSession::durability_failure_response() const {
+  const RacsError e = command_error(ErrorClass::hardware, CommandCode::apdu,
+                                    "APDU execution error, the card's changes could not be saved");
+  return begin_line(deferred_name_) + '-' + three(static_cast<std::size_t>(e.code())) + ' ' + three(deferred_line_) +
+         ' ' + e.text + "\r\nEND\r\n";
+}
+
 void RacsSession::audit(const std::string& what) {
   env_.audit.write("session=" + std::to_string(id_) + " user=" + user_ + " " + what);
 }
@@ -369,7 +376,12 @@ Bytes RacsSession::exchange(card::CardService::Handle& card, ByteView command, c
                             std::optional<RacsError>& error) {
   const std::string& seid = card.seid();
   const auto send = [&](ByteView c) -> Bytes {
-    Bytes r = env_.cards.transmit(card, c);
+    const bool was_idle = commits_.idle();
+    Bytes r = env_.cards.transmit_deferred(card, c, commits_);
+    if (was_idle && !commits_.idle()) {
+      deferred_name_ = name_;
+      deferred_line_ = line_index_;
+    }
     if (spdlog::should_log(spdlog::level::debug))
       spdlog::debug("racs session {} {}: {} -> {}", id_, seid, describe_command(c), describe_response(r));
     return r;

@@ -3,16 +3,21 @@
 // feeds it the bytes it reads and sends what it returns, so tests and the fuzzer drive it directly.
 //
 // Not thread-safe: the listener calls one session from its connection's one thread. feed() runs the
-// card work inline (CardService calls may wait for a durable commit, holding that thread only).
+// card work inline; an APDU's durable commit is only submitted (CardService::transmit_deferred),
+// and the listener sends feed()'s output once when_durable() reports the commits done, so an I/O
+// thread never waits for an fsync. (An anti-tearing counter, e.g. a PIN try counter, is still made
+// durable before the check it guards, on this thread.)
 // The caller wipes the bytes it fed: a complete line is parsed in place, not copied.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "card/card_service.h"
+#include "card/commit_waiter.h"
 #include "server/card_locks.h"
 #include "server/racs/access_policy.h"
 #include "server/racs/apdu_gate.h"
@@ -56,6 +61,14 @@ class RacsSession {
   // Bytes as they arrive, in any pieces. Returns every response completed by them. Every line is
   // zeroized once handled; the caller zeroizes `bytes`.
   Output feed(std::string_view bytes);
+  // Runs `f(ok)` once every durable commit made by the commands fed so far is done: at once, on
+  // this thread, when there is none (memory store, read-only commands); otherwise on the store's
+  // writer thread (post the work back). `ok` false: a commit failed, the card reloads its durable
+  // state, and the responses fed so far must not be sent: send durability_failure_response().
+  void when_durable(std::function<void(bool ok)> f) { commits_.when_done(std::move(f)); }
+  // -806 for the request whose APDU's changes were not saved; the listener then closes the session.
+  std::string durability_failure_response() const;
+
   // The connection is over (closed, timed out, server stopping): powers off and gives back every
   // card this session holds. Idempotent; the destructor calls it.
   void end(std::string_view reason);
@@ -116,6 +129,10 @@ class RacsSession {
   std::vector<std::string> results_;
   bool previous_append_ = false;
   std::size_t apdus_ = 0;
+  card::CommitWaiter commits_;  // the commits of the APDUs fed since the last when_durable
+  // Where the first APDU with a commit in flight was (for durability_failure_response).
+  std::string deferred_name_;
+  std::size_t deferred_line_ = 0;
 };
 
 }  // namespace sesame::server::racs
