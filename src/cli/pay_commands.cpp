@@ -2,17 +2,22 @@
 
 #include <CLI/CLI.hpp>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "card/card_service.h"
 #include "cli/card_target.h"
 #include "cli/reader_commands.h"
 #include "cli/secret_input.h"
 #include "crypto/emv_script.h"
+#include "host/emv/hce_cache.h"
 #include "host/emv/issuer_host.h"
 #include "host/emv/issuer_scripts.h"
 #include "host/emv/kernel.h"
 #include "host/emv/transaction_log.h"
+#include "host/racs/racs_reader.h"
 #include "util/error.h"
 #include "util/hex.h"
 
@@ -32,6 +37,9 @@ struct PayCommands::Options {
   int arpc_method = 1;
   bool select_blocked = false;
   std::string code;  // Personal Code, sent with VERIFY before the tap (PIN-TAP / second tap of TAP-PIN-TAP)
+  bool cache = false;      // HCE cache mode (docs/EMV.md)
+  std::string cache_file;  // ... with the cache kept in this file
+  std::string un;          // the terminal's unpredictable number (default random)
 };
 
 namespace {
@@ -57,6 +65,55 @@ std::string today() {
   char b[8];
   std::strftime(b, sizeof b, "%y%m%d", &tm);
   return b;
+}
+
+// Counts the requests that reach the card (one RACS request each over RACS).
+class CountingReader final : public host::Reader {
+ public:
+  explicit CountingReader(host::Reader& inner) : inner_(inner) {}
+  std::string name() const override { return inner_.name(); }
+  Bytes connect() override { return inner_.connect(); }
+  void disconnect() override { inner_.disconnect(); }
+  Bytes reset(bool warm) override { return inner_.reset(warm); }
+  Bytes transmit_raw(ByteView command) override {
+    ++count;
+    return inner_.transmit_raw(command);
+  }
+  std::uint64_t count = 0;
+
+ private:
+  host::Reader& inner_;
+};
+
+// HCE cache mode: the purchase through a cache filled from the card (or loaded from `file`).
+emv::Outcome run_cached(host::Reader& reader, const std::string& file, const emv::TerminalConfig& terminal,
+                        const emv::Transaction& txn, const emv::OnlineAuthoriser& online) {
+  std::unique_ptr<emv::CardLink> link;
+  if (auto* racs = dynamic_cast<host::racs::RacsReader*>(&reader))  // batches over one RACS request
+    link = std::make_unique<emv::RacsLink>(std::shared_ptr<host::racs::RacsClient>(&racs->client(), [](auto*) {}),
+                                           racs->seid());
+  else
+    link = std::make_unique<emv::ReaderLink>(reader);
+  emv::HceCache cache(*link);
+  if (!file.empty() && std::filesystem::exists(file)) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    cache.load(text.str());
+    std::cout << "Cache:        loaded from " << file << "\n";
+  } else {
+    cache.fill();
+    std::cout << "Cache:        filled from the card (" << link->round_trips() << " round trips)\n";
+    if (!file.empty()) {
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out << cache.save();
+      if (!out) fail(Errc::io, "cannot write the cache file " + file);
+    }
+  }
+  const auto before = link->round_trips();
+  auto outcome = emv::run_transaction(cache, terminal, txn, online);
+  std::cout << "Round trips:  " << link->round_trips() - before << " (HCE cache mode)\n";
+  return outcome;
 }
 
 const char* result_name(emv::Outcome::Result r) {
@@ -154,6 +211,12 @@ PayCommands::PayCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
                     "Personal Code: VERIFY before the tap (4-12 digits; \"-\" asks on the terminal, without echo)");
   o.pay->add_flag("--select-blocked", o.select_blocked,
                   "select a blocked application (to unblock it by script)");
+  o.pay->add_flag("--cache", o.cache,
+                  "HCE cache mode: static answers from a cache filled from the card, only the cryptographic "
+                  "commands sent to it");
+  o.pay->add_option("--cache-file", o.cache_file,
+                    "HCE cache mode, the cache kept in this file (loaded if it exists, else filled and saved)");
+  o.pay->add_option("--un", o.un, "the terminal's unpredictable number, 8 hex digits (default: random)");
 }
 
 PayCommands::~PayCommands() = default;
@@ -188,6 +251,10 @@ int PayCommands::run(const std::string& state_dir, const std::string& config_pat
   emv::Transaction txn;
   txn.amount = o.amount;
   txn.date = o.date.empty() ? today() : o.date;
+  if (!o.un.empty()) {
+    txn.unpredictable_number = from_hex(o.un);
+    if (txn.unpredictable_number.size() != 4) fail(Errc::invalid_argument, "--un is 4 bytes in hex");
+  }
 
   std::vector<emv::ScriptCommand> before, after;
   for (const auto& s : o.scripts) before.push_back(emv::ScriptCommand::parse(s));
@@ -231,7 +298,14 @@ int PayCommands::run(const std::string& state_dir, const std::string& config_pat
                                            static_cast<std::uint8_t>(v.sw)}))
                 << "\n";
     }
-    const auto outcome = emv::run_transaction(reader, terminal, txn, online);
+    emv::Outcome outcome;
+    if (o.cache || !o.cache_file.empty()) {
+      outcome = run_cached(reader, o.cache_file, terminal, txn, online);
+    } else {
+      CountingReader counted(reader);
+      outcome = emv::run_transaction(counted, terminal, txn, online);
+      std::cout << "Round trips:  " << counted.count << " (transparent)\n";
+    }
     print_outcome(outcome);
     if (!outcome.aid.empty()) print_log(emv::read_transaction_log(reader, outcome.aid));
     status = outcome.result == emv::Outcome::Result::approved ? 0 : 3;

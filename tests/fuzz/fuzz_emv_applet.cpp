@@ -1,4 +1,4 @@
-// The EMV payment applet and the PPSE through CardService. Inputs run on one personalised payment
+// The EMV payment applet, the PPSE and the CRS application through CardService. Inputs run on one personalised payment
 // applet (re-personalised when its ATC nears the end); an input is a sequence of operations
 // (opcode modulo 6):
 //   0 L apdu        transmit the next L bytes as they are
@@ -60,6 +60,7 @@ struct World {
     profile = host::emv::make_profile_json(c, &pki, SecureBytes(Bytes(16, 0x11)), po);
     service.create_card({kSeid, ""});
     service.install_applet(kSeid, applets::emv::kPpseModule, applets::emv::kPpseAid, {});
+    service.install_applet(kSeid, applets::emv::kCrsModule, applets::emv::kCrsAid, {});  // SET/GET STATUS by raw APDUs
   }
 };
 

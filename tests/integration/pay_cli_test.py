@@ -94,7 +94,11 @@ def body(tmp, _children, sesame):
         r = pay("--amount", "100", "--code", "9999")
         check(f"Personal Code: {left}" in r.stdout, f"a wrong code answers {left}")
     r = pay("--amount", "100")
-    check(r.returncode == 3 and "the payment application is blocked" in r.stdout, "three wrong codes block the application")
+    # Blocked and NON_ACTIVATABLE in the contactless registry: the PPSE no longer announces it.
+    check(r.returncode == 3 and "no supported payment application" in r.stdout,
+          "three wrong codes block the application (NON_ACTIVATABLE: not in the PPSE)")
+    r = cli("apdu", "pay-card", "00A4040007" + PAY_AID + "00")
+    check(r.returncode == 0 and "6283" in r.stdout.replace(" ", ""), "selected directly it answers 6283 (blocked)")
 
     r = pay("--amount", "100", "--mode", "offline", "--script", "block")
     check(r.returncode == 1 and "online" in r.stderr, "scripts need the online mode")

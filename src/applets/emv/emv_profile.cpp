@@ -149,6 +149,14 @@ Profile parse_profile(std::string_view text_in) {
     p.personal_code_entry_limit = number(pc, "entry_limit", 0, 0, 999999999999ull);
     p.personal_code_validity = number(pc, "validity_seconds", 60, 1, 86400);
   }
+  if (j.contains("contactless")) {
+    const json& cl = object(j, "contactless");
+    p.contactless_group = static_cast<std::uint8_t>(number(cl, "group", 0, 0, 255));
+    if (cl.contains("activated")) {
+      if (!cl.at("activated").is_boolean()) fail(Errc::parse, "profile: contactless.activated must be true or false");
+      p.contactless_activated = cl.at("activated").get<bool>();
+    }
+  }
   if (keys.contains("icc_private_key")) {
     p.icc_private_key_pkcs8 = secret_field(keys, "icc_private_key", 1, 4096);
     const json& certs = object(j, "certificates");

@@ -41,6 +41,10 @@ struct Profile {
   std::uint8_t personal_code_mode = 2;          // 1 PIN-TAP, 2 TAP-PIN-TAP
   std::uint64_t personal_code_entry_limit = 0;  // amounts above it need the code
   std::uint64_t personal_code_validity = 60;    // seconds a verification lasts
+  // GP Amendment C (docs/EMV.md "Contactless registry"): the application registers as a payment
+  // application of this group (0: its own) and is ACTIVATED at install unless told otherwise.
+  std::uint8_t contactless_group = 0;
+  bool contactless_activated = true;
   // Optional CDA material: without it the card does not offer CDA.
   SecureBytes icc_private_key_pkcs8;
   std::uint8_t ca_index = 0;          // 8F

@@ -11,6 +11,7 @@
 #include "crypto/emv_keys.h"
 #include "crypto/hash.h"
 #include "crypto/rsa_key.h"
+#include "iso7816/emv_cache_digest.h"
 #include "iso7816/emv_card_data.h"
 #include "iso7816/emv_dol.h"
 #include "iso7816/status_word.h"
@@ -111,6 +112,9 @@ class PaymentApplet final : public card::Applet {
       case 0x20:
         if (proprietary) throw_sw(Sw::cla_not_supported);
         return verify_personal_code(apdu, ctx);
+      case 0xD4:
+        if (!proprietary) throw_sw(Sw::cla_not_supported);
+        return check_static_data(apdu, ctx);
       default:
         throw_sw(Sw::ins_not_supported);
     }
@@ -144,10 +148,7 @@ class PaymentApplet final : public card::Applet {
     txn.state = Txn::State::processing;
     txn.atc = static_cast<std::uint16_t>(atc + 1);
     txn.pdol_data.assign(apdu.data.begin() + 2, apdu.data.end());
-    Bytes body;
-    append_tlv(body, 0x82, required(st, rec::kAip));
-    append_tlv(body, 0x94, required(st, rec::kAfl));
-    return {tlv_encode(0x77, body), 0x9000};
+    return {gpo_response(st), 0x9000};
   }
 
   // INTERNAL AUTHENTICATE for DDA (Book 2 §6.5, Book 3 §6.5.9): the Signed Dynamic Application
@@ -206,6 +207,29 @@ class PaymentApplet final : public card::Applet {
                 0x9000};
       default: throw_sw(Sw::referenced_data_not_found);
     }
+  }
+
+  // GPO's answer: AIP and AFL in format 2.
+  static Bytes gpo_response(const card::Persistent& st) {
+    Bytes body;
+    append_tlv(body, 0x82, required(st, rec::kAip));
+    append_tlv(body, 0x94, required(st, rec::kAfl));
+    return tlv_encode(0x77, body);
+  }
+
+  // CHECK STATIC DATA (proprietary, sesame: docs/EMV.md "HCE cache mode"): 9000 when the digest of
+  // the FCI, the GPO answer and the AFL records (iso7816/emv_cache_digest.h) is the one sent, else
+  // 6A80. Changes nothing: an HCE cache sends it before GPO so that a stale cache spends no ATC.
+  ResponseApdu check_static_data(const CommandApdu& apdu, AppletContext& ctx) const {
+    if (apdu.p1 != 0 || apdu.p2 != 0) throw_sw(Sw::incorrect_p1p2);
+    if (apdu.data.size() != dol::kCacheDigestSize) throw_sw(Sw::wrong_length);
+    const auto& st = ctx.persistent();
+    const Bytes afl = required(st, rec::kAfl);
+    std::vector<Bytes> records;
+    for (const auto& e : dol::parse_afl(afl))
+      for (int n = e.first; n <= e.last; ++n) records.push_back(required(st, rec::record(e.sfi, static_cast<std::uint8_t>(n)).c_str()));
+    if (dol::cache_digest(required(st, rec::kFci), gpo_response(st), records) != apdu.data) throw_sw(Sw::incorrect_data);
+    return {{}, 0x9000};
   }
 
   ResponseApdu generate_ac(const CommandApdu& apdu, AppletContext& ctx) const {

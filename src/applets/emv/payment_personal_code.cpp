@@ -55,8 +55,12 @@ iso7816::ResponseApdu verify_personal_code(const iso7816::CommandApdu& apdu, car
            ByteView(be(static_cast<std::uint64_t>(unix_seconds(ctx)) + cfg.validity_seconds, 8)));
     return {{}, 0x9000};
   }
-  if (tries - 1 == 0)
+  if (tries - 1 == 0) {
     st.put(rec::kBlocked, ByteView(Bytes{1}));  // try limit reached: the application is blocked
+    // ... and NON_ACTIVATABLE in the contactless registry until the issuer unblocks it.
+    if (auto* crs = ctx.contactless(); crs && crs->registered(ctx.instance_aid()))
+      crs->set_state(ctx.instance_aid(), card::ContactlessState::non_activatable);
+  }
   return {{}, static_cast<std::uint16_t>(0x63C0 | (tries - 1))};
 }
 

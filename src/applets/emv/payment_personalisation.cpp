@@ -60,6 +60,12 @@ Config Config::decode(ByteView b) {
 void personalise(card::AppletContext& ctx, const Profile& p) {
   auto& st = ctx.persistent();
   const auto& c = p.card;
+  // GP Amendment C: a payment application in the card's Contactless Registry (activating it
+  // deactivates the ACTIVATED payment application of another group).
+  if (auto* crs = ctx.contactless()) {
+    crs->register_application(ctx.instance_aid(), true, p.contactless_group);
+    if (p.contactless_activated) crs->set_state(ctx.instance_aid(), card::ContactlessState::activated);
+  }
 
   // FCI (Book 1 §11.3.4, Book C-2): 6F { 84 DF name, A5 { 50, 87, 9F38 PDOL, 5F2D, BF0C { 9F4D } } }.
   const ByteView aid = ctx.instance_aid();

@@ -159,7 +159,13 @@ ResponseApdu issuer_script(const CommandApdu& apdu, AppletContext& ctx, Txn& txn
   std::uint16_t sw = kOk;
   switch (apdu.ins) {
     case kInsBlock: st.put(rec::kBlocked, ByteView(Bytes{1})); break;
-    case kInsUnblock: st.put(rec::kBlocked, ByteView(Bytes{0})); break;
+    case kInsUnblock:
+      st.put(rec::kBlocked, ByteView(Bytes{0}));
+      // NON_ACTIVATABLE (3 wrong codes) becomes DEACTIVATED: the holder activates it again (CRS).
+      if (auto* crs = ctx.contactless();
+          crs && crs->registered(ctx.instance_aid()) && crs->state(ctx.instance_aid()) == card::ContactlessState::non_activatable)
+        crs->set_state(ctx.instance_aid(), card::ContactlessState::deactivated);
+      break;
     case kInsPin: sw = pin_change_unblock(apdu, st, *data); break;
     case kInsPutData: sw = put_data(apdu, st, data->view()); break;
     case kInsUpdateRecord: sw = update_record(apdu, st, data->view()); break;

@@ -42,7 +42,11 @@ class PpseApplet final : public card::Applet {
     if (!ctx.selecting()) throw_sw(Sw::ins_not_supported);
     if ((apdu.p2 & 0x0C) == 0x0C) return {};
     Bytes dir;
-    for (const auto& e : directory_.entries(ctx)) append(dir, encode_entry(e));
+    // GP Amendment C: only the payment applications the contactless registry has ACTIVATED.
+    const card::ContactlessRegistry* crs = ctx.contactless();
+    for (const auto& e : directory_.entries(ctx))
+      if (!crs || (crs->is_payment(e.aid) && crs->state(e.aid) == card::ContactlessState::activated))
+        append(dir, encode_entry(e));
     Bytes fci;
     append_tlv(fci, 0x84, ctx.instance_aid());
     append_tlv(fci, 0xA5, tlv_encode(0xBF0C, dir));
@@ -117,6 +121,7 @@ card::AppletModule ppse_module() {
 void register_modules(card::AppletRegistry& registry) {
   registry.add(ppse_module());
   registry.add(payment_module());
+  registry.add(crs_module());
 }
 
 }  // namespace sesame::applets::emv

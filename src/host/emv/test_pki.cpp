@@ -33,6 +33,7 @@ SecureString make_profile_json(const iso7816::emv::CardData& card, const TestPki
   j["label"] = o.label;
   j["name"] = o.name;
   j["arpc_method"] = o.arpc_method;
+  if (o.contactless_group != 0) j["contactless"] = {{"group", o.contactless_group}};
   j["iac"] = {{"default", to_hex(card.iac_default)}, {"denial", to_hex(card.iac_denial)}, {"online", to_hex(card.iac_online)}};
   j["limits"] = {{"lower_consecutive_offline", o.lower_consecutive},
                  {"upper_consecutive_offline", o.upper_consecutive},

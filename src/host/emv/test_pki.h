@@ -52,6 +52,8 @@ struct ProfileOptions {
   SecureBytes issuer_master_key_smi, issuer_master_key_smc;
   unsigned script_failure_limit = 3;
   std::string pin;
+  // GP Amendment C: the payment application's contactless group (0: its own; docs/EMV.md).
+  unsigned contactless_group = 0;
 };
 
 // The applet's install parameters: the JSON profile. The card derives its ICC master key from

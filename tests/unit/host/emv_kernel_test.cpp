@@ -166,7 +166,12 @@ TEST_F(EmvKernel, SelectionByPriorityAndSupportedAids) {
   cards.install_applet(seid, "sesame.emv.ppse", Bytes{'2', 'P', 'A', 'Y', '.', 'S', 'Y', 'S', '.', 'D', 'D', 'F', '0', '1'},
                        as_bytes(R"({"applications":[{"aid":"A0000000041010","priority":2},)"
                                 R"({"aid":"A0000000043060","priority":1},{"aid":"A0000000031010","priority":1}]})"));
+  // Two payment applications ACTIVATED together: one contactless group (docs/EMV.md).
   ProfileOptions po;
+  po.contactless_group = 3;
+  cards.delete_applet(seid, from_hex("A0000000041010"));
+  cards.install_applet(seid, "sesame.emv.payment", from_hex("A0000000041010"),
+                       as_bytes(make_profile_json(test_card(), &shared_pki(), issuer_master_key(), po)));
   po.label = "MAESTRO";
   cards.install_applet(seid, "sesame.emv.payment", from_hex("A0000000043060"),
                        as_bytes(make_profile_json(test_card(), &shared_pki(), issuer_master_key(), po)));
