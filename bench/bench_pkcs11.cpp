@@ -62,13 +62,18 @@ void check(CK_RV rv, const char* what) {
   }
 }
 
-// A PKCS#11 module with one initialised token, a logged-in setup session and one P-256 key pair.
-struct Token {
-  void* handle = nullptr;
-  CK_FUNCTION_LIST_PTR f = nullptr;
+// One initialised token of a module: a logged-in setup session and one P-256 key pair.
+struct Provisioned {
   CK_SLOT_ID slot = 0;
   CK_SESSION_HANDLE setup = 0;
   CK_OBJECT_HANDLE key = 0, pub_key = 0;
+};
+
+// A PKCS#11 module with one or two initialised tokens.
+struct Token {
+  void* handle = nullptr;
+  CK_FUNCTION_LIST_PTR f = nullptr;
+  std::vector<Provisioned> tokens;
 
   std::vector<CK_SLOT_ID> slots(bool with_token) {
     CK_ULONG n = 0;
@@ -79,8 +84,7 @@ struct Token {
     return out;
   }
 
-  // Loads the module, initialises a token in `free_slot` (or the first slot whose token is not
-  // initialised) and finds the slot of the token labelled `label` afterwards (SoftHSM2 renumbers).
+  // Loads the module and initialises a token labelled `label`.
   void open(const std::string& path, const std::string& label) {
     handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) throw std::runtime_error(std::string("dlopen: ") + ::dlerror());
@@ -90,6 +94,16 @@ struct Token {
     CK_C_INITIALIZE_ARGS args{};
     args.flags = CKF_OS_LOCKING_OK;
     check(f->C_Initialize(&args), "C_Initialize");
+    provision(label);
+  }
+
+  // Initialises a token in the first slot whose token is not initialised and finds the slot of
+  // the token labelled `label` afterwards (SoftHSM2 renumbers); its key pair; one checked signature.
+  void provision(const std::string& label) {
+    Provisioned p;
+    CK_SLOT_ID& slot = p.slot;
+    CK_SESSION_HANDLE& setup = p.setup;
+    CK_OBJECT_HANDLE &key = p.key, &pub_key = p.pub_key;
     CK_SLOT_ID free_slot = 0;
     bool found = false;
     for (CK_SLOT_ID s : slots(true)) {
@@ -139,12 +153,15 @@ struct Token {
     };
     check(f->C_GenerateKeyPair(setup, &gen, pub, std::size(pub), priv, std::size(priv), &pub_key, &key),
           "C_GenerateKeyPair");
-    verify_one_signature();
+    verify_one_signature(p);
+    tokens.push_back(p);
   }
 
   // What is measured must be a real signature: one C_Sign, verified with OpenSSL against the
   // token's CKA_EC_POINT (DER OCTET STRING of the uncompressed point).
-  void verify_one_signature() {
+  void verify_one_signature(const Provisioned& p) {
+    const CK_SESSION_HANDLE setup = p.setup;
+    const CK_OBJECT_HANDLE key = p.key, pub_key = p.pub_key;
     unsigned char point[80];
     CK_ATTRIBUTE a{CKA_EC_POINT, point, sizeof point};
     check(f->C_GetAttributeValue(setup, pub_key, &a, 1), "C_GetAttributeValue(CKA_EC_POINT)");
@@ -195,10 +212,16 @@ struct Token {
 
 std::unique_ptr<Token> g_sesame, g_softhsm;
 
-// One thread's session: C_SignInit + C_Sign of the digest per item.
-void pkcs11_sign(benchmark::State& state, Token* t) {
+// One thread's session: C_SignInit + C_Sign of the digest per item. With `two_tokens`, thread i
+// signs on token i % 2 (each thread its own token when there are two threads), else all on token 0.
+void pkcs11_sign(benchmark::State& state, Token* t, bool two_tokens) {
+  if (two_tokens && t->tokens.size() < 2) {
+    state.SkipWithError("the module has only one token");
+    return;
+  }
+  const Provisioned& tok = t->tokens[two_tokens ? static_cast<std::size_t>(state.thread_index()) % 2 : 0];
   CK_SESSION_HANDLE h = 0;
-  if (t->f->C_OpenSession(t->slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h) != CKR_OK) {
+  if (t->f->C_OpenSession(tok.slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h) != CKR_OK) {
     state.SkipWithError("C_OpenSession failed");
     return;
   }
@@ -206,7 +229,7 @@ void pkcs11_sign(benchmark::State& state, Token* t) {
   CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
   for (auto _ : state) {
     CK_ULONG len = sizeof sig;
-    if (t->f->C_SignInit(h, &mech, t->key) != CKR_OK ||
+    if (t->f->C_SignInit(h, &mech, tok.key) != CKR_OK ||
         t->f->C_Sign(h, const_cast<unsigned char*>(kDigest), sizeof kDigest, sig, &len) != CKR_OK ||
         len != 64) {
       state.SkipWithError("C_SignInit/C_Sign failed");
@@ -218,14 +241,23 @@ void pkcs11_sign(benchmark::State& state, Token* t) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// On 2 threads: one token per thread (two tokens of the same module, each on its own card).
 void sesame_sign(benchmark::State& state) {
-  pkcs11_sign(state, g_sesame.get());
-  state.SetLabel("libsesame-pkcs11.so: WSCA applet SIGN APDU in process");
+  pkcs11_sign(state, g_sesame.get(), state.threads() > 1);
+  state.SetLabel(state.threads() > 1 ? "libsesame-pkcs11.so: SIGN APDU in process, one token per thread"
+                                     : "libsesame-pkcs11.so: WSCA applet SIGN APDU in process");
+}
+
+// 2 threads on the same token (one card: its APDUs run one at a time).
+void sesame_sign_same_token(benchmark::State& state) {
+  pkcs11_sign(state, g_sesame.get(), false);
+  state.SetLabel("libsesame-pkcs11.so: both threads on the same token");
 }
 
 void softhsm_sign(benchmark::State& state) {
-  pkcs11_sign(state, g_softhsm.get());
-  state.SetLabel("libsofthsm2.so (Debian softhsm2, file object store)");
+  pkcs11_sign(state, g_softhsm.get(), state.threads() > 1);
+  state.SetLabel(state.threads() > 1 ? "libsofthsm2.so (file object store), one token per thread"
+                                     : "libsofthsm2.so (Debian softhsm2, file object store)");
 }
 
 // Raw OpenSSL: one P-256 key shared by the threads, one EVP_PKEY_CTX per thread, initialised once.
@@ -317,6 +349,7 @@ void setup_tokens() {
   try {
     auto t = std::make_unique<Token>();
     t->open(sesame_module_path(), "bench");
+    t->provision("bench2");
     g_sesame = std::move(t);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_pkcs11: sesame module %s: %s\n", sesame_module_path().c_str(), e.what());
@@ -324,6 +357,7 @@ void setup_tokens() {
   try {
     auto t = std::make_unique<Token>();
     t->open(softhsm_module_path(), "bench");
+    t->provision("bench2");
     g_softhsm = std::move(t);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_pkcs11: SoftHSM2 %s: %s\n", softhsm_module_path().c_str(), e.what());
@@ -355,7 +389,10 @@ int main(int argc, char** argv) {
       "libsesame-pkcs11.so (each signature is a SIGN APDU to the WSCA applet on the module's in-process "
       "card; the applet keeps the unwrapped key in its channel session after the first use, so no "
       "store access per signature; session-policy key, no per-use PIN). `softhsm2`: "
-      "Debian's SoftHSM2 2.6 with the file object store, token key. ";
+      "Debian's SoftHSM2 2.6 with the file object store, token key. Each module has two tokens with one "
+      "key each; on 2 threads each thread signs on its own token (sesame: each token is a wallet unit on "
+      "its own in-process card, so the two threads share the module, its session table and the store, "
+      "not a card), except `sesame_pkcs11_same_token` (both threads on one token, one card). ";
   const std::string g1 = "pkcs11_ecdsa_p256", g2 = "pkcs11_vs_softhsm2", g3 = "pkcs11_threads";
   bench::describe(g1, item +
                           "Baseline: raw OpenSSL EVP_PKEY_sign on a P-256 key with the thread's EVP_PKEY_CTX "
@@ -366,11 +403,12 @@ int main(int argc, char** argv) {
                           "what sesame_pkcs11 loses beyond it is the APDU, applet and PKCS#11 path.");
   bench::describe(g2, item + "Baseline: SoftHSM2 doing the same (1 and 2 threads).");
   bench::describe(g3, item +
-                          "Baseline: sesame_pkcs11 on 1 thread; the variant is the same with 2 threads, each "
-                          "in its own session on the same token. What 2 threads can reach on this machine "
-                          "at the time: `openssl (2 threads)` in pkcs11_ecdsa_p256. All tokens of the "
-                          "module are units of one WSCA applet on one in-process card, and the card runs "
-                          "one APDU at a time (card::CardService), ECDSA included.");
+                          "Baseline: sesame_pkcs11 on 1 thread; the variant `sesame_pkcs11` is 2 threads, each "
+                          "in its own session on its own token; `sesame_pkcs11_same_token` is 2 threads on "
+                          "one token, whose card runs one APDU at a time (card::CardService), ECDSA "
+                          "included, so it cannot scale. What 2 threads can reach on this machine at the "
+                          "time: `openssl (2 threads)` in pkcs11_ecdsa_p256 (compare sesame_pkcs11 on 2 "
+                          "threads with it, and on 1 thread with baseline_openssl).");
   bench::target(g1, "sesame_pkcs11", ">=", 0.8);
   bench::target(g2, "sesame_pkcs11", ">", 1.5);
   bench::target(g3, "sesame_pkcs11", ">", 1.0);
@@ -395,6 +433,7 @@ int main(int argc, char** argv) {
     // machine's scaling reference, which is the raw-OpenSSL pair in g1.
     reg(g3 + "/baseline_1_thread", sesame_sign, 1);
     reg(g3 + "/sesame_pkcs11", sesame_sign, 2);
+    reg(g3 + "/sesame_pkcs11_same_token", sesame_sign_same_token, 2);
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

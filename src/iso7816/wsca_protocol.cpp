@@ -10,6 +10,12 @@ Bytes auth_signing_input(Ins ins, ByteView challenge, ByteView signed_data) {
   return out;
 }
 
+Bytes operation_binding(std::uint8_t ins, std::uint8_t p1, ByteView data_sha256) {
+  Bytes out{ins, p1};
+  append(out, data_sha256);
+  return out;
+}
+
 Bytes envelope_aad(Ins ins, std::uint32_t unit_id) {
   Bytes out{static_cast<std::uint8_t>(ins)};
   put_u32(out, unit_id);

@@ -34,6 +34,7 @@ enum class Ins : std::uint8_t {
   put_data = 0x30,
   get_data = 0x32,
   delete_data = 0x34,
+  bind_keys = 0x36,
 };
 
 // Context-specific data objects of the command and response data fields.
@@ -59,6 +60,12 @@ inline constexpr std::uint32_t unit_state = 0xD1;     // 1 byte, UnitState
 inline constexpr std::uint32_t pin_tries = 0xD2;      // 1 byte
 inline constexpr std::uint32_t puk_tries = 0xD3;      // 1 byte (absent: no PUK)
 inline constexpr std::uint32_t label = 0xD4;          // key label, 0..64 bytes (PKCS#11 CKA_LABEL)
+inline constexpr std::uint32_t operation = 0xD5;      // AUTHENTICATE: the one operation it allows
+inline constexpr std::uint32_t pin_delay = 0xD6;      // 4 bytes: seconds until the next PIN attempt
+inline constexpr std::uint32_t nonce = 0xD7;          // BIND KEYS: the verifier's nonce, 1..128 bytes
+inline constexpr std::uint32_t key_ids = 0xD8;        // BIND KEYS: 1..16 key ids, 4 bytes each
+inline constexpr std::uint32_t transcript = 0xD9;     // BIND KEYS answer: what every key signed
+inline constexpr std::uint32_t key_proof = 0xDA;      // BIND KEYS answer: one key's signature, raw r||s
 inline constexpr std::uint32_t key_template = 0xE0;   // constructed: one key's information
 inline constexpr std::uint32_t unit_template = 0xE1;  // constructed: one unit's information
 }  // namespace tag
@@ -87,6 +94,13 @@ inline constexpr std::uint8_t kFlagNeverExtractable = 0x02;
 inline constexpr std::uint8_t kSignRaw = 0x00;  // r||s, each field_size bytes (JWS)
 inline constexpr std::uint8_t kSignDer = 0x01;  // DER Ecdsa-Sig-Value
 
+// Escalating delays after wrong PINs: the status of an attempt made while one runs (the device
+// signature was valid; no try counted), and the delay after the n-th consecutive wrong PIN.
+inline constexpr std::uint16_t kSwPinDelay = 0x6601;
+inline constexpr std::uint32_t pin_delay_after(unsigned failures) {
+  return failures <= 1 ? 0 : failures == 2 ? 30 : failures == 3 ? 120 : 600;
+}
+
 inline constexpr std::uint32_t kProviderUnit = 0;  // GET CHALLENGE for the provider
 inline constexpr std::size_t kChallengeSize = 32;
 inline constexpr std::size_t kMinPinLength = 6;
@@ -98,6 +112,26 @@ inline constexpr std::uint16_t kDefaultWindow = 300;  // seconds
 //   "sesame/wsca/auth/v1" || INS || challenge || the command data before the signature object.
 // The signature object (tag C6) is the last one of the command data.
 Bytes auth_signing_input(Ins ins, ByteView challenge, ByteView signed_data);
+
+// Operation binding (tag D5 of AUTHENTICATE, covered by the device signature):
+//   INS || P1 || SHA-256(the operation command's data field), 34 bytes.
+// An authentication carrying it allows exactly that one command (same INS, P1 and data) and ends
+// with it; any other command needing the user ends it with 6982. INS 00 names an operation the
+// relay performs itself (P1 kRelayKeyAttestation / kRelayWalletAttestation): it allows no
+// applet command at all.
+inline constexpr std::size_t kOperationBindingSize = 34;
+inline constexpr std::uint8_t kRelayOperation = 0x00;
+inline constexpr std::uint8_t kRelayKeyAttestation = 0x01;
+inline constexpr std::uint8_t kRelayWalletAttestation = 0x02;
+Bytes operation_binding(std::uint8_t ins, std::uint8_t p1, ByteView data_sha256);
+
+// BIND KEYS (cryptographic binding of keys): every named key signs the same transcript
+//   "sesame/wsca/binding/v1" || unit(4) || len(1) || nonce || n(1) ||
+//   n x (key id(4) || curve code(1) || len(1) || public point)
+// with ECDSA (SHA-256 on P-256 and brainpoolP256r1, SHA-384 on P-384), raw r||s.
+inline constexpr std::string_view kBindingContext = "sesame/wsca/binding/v1";
+inline constexpr std::size_t kMaxBindingNonce = 128;
+inline constexpr std::size_t kMaxBoundKeys = 16;
 
 // PIN envelope parameters: salt = the card challenge, info = kEnvelopeInfo,
 // aad = INS || unit id (4 bytes).

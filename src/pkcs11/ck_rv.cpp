@@ -12,6 +12,7 @@ CK_RV ck_rv_of_sw(std::uint16_t sw) noexcept {
     case 0x9000: return CKR_OK;
     case 0x6982:  // security status not satisfied: no (or an expired) user authentication
       return CKR_USER_NOT_LOGGED_IN;
+    case 0x6601:  // a PIN delay runs (escalating delays after wrong PINs): temporarily locked
     case 0x6983:  // authentication method blocked
       return CKR_PIN_LOCKED;
     case 0x6984:  // reference data not usable: no PIN / no PUK

@@ -130,9 +130,9 @@ CK_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info) {
     if (sl) {
       pad(info->label, sizeof info->label, sl->label);
       char serial[17];
-      std::snprintf(serial, sizeof serial, "%016x", sl->unit);
+      std::snprintf(serial, sizeof serial, "%016lx", static_cast<unsigned long>(sl->id));
       pad(info->serialNumber, sizeof info->serialNumber, serial);
-      const auto u = m.client().unit_info(sl->unit);
+      const auto u = sl->client->unit_info(sl->unit);
       info->flags |= CKF_TOKEN_INITIALIZED;
       if (u.state == iso7816::wsca::UnitState::active) info->flags |= CKF_USER_PIN_INITIALIZED;
       if (u.pin_tries) {

@@ -64,6 +64,13 @@ bool digits(ByteView pin, std::size_t min, std::size_t max) {
 
 }  // namespace
 
+struct Module::CardLink {
+  CardLink(card::CardService& cards, const std::string& seid, Bytes aid)
+      : reader(cards, seid), client(reader, std::move(aid)) {}
+  host::InProcessReader reader;
+  host::wsca::WscaClient client;
+};
+
 Module::Module(const ModuleConfig& config) : config_(config) {
   fs::create_directories(config_.state_dir / "pkcs11");
   fs::permissions(config_.state_dir / "pkcs11", fs::perms::owner_all);
@@ -71,50 +78,71 @@ Module::Module(const ModuleConfig& config) : config_(config) {
       store::open_sqlite_store((config_.state_dir / "sesame.db").string(),
                                store::load_or_create_master_key((config_.state_dir / "master.key").string()));
   cards_ = std::make_unique<card::CardService>(*store_, registry());
-  Bytes aid;
-  if (!cards_->exists(config_.card)) {
-    cards_->create_card({config_.card, "WSCA (PKCS#11)"});
-  } else {
-    for (const auto& a : cards_->info(config_.card).applets)
-      if (a.module == applets::wsca::kModuleName) aid = a.aid;
-  }
-  if (aid.empty()) {
-    aid = applets::wsca::module().default_instance_aid;
-    cards_->install_applet(config_.card, applets::wsca::kModuleName, aid, {});
-  }
-  reader_ = std::make_unique<host::InProcessReader>(*cards_, config_.card);
-  client_ = std::make_unique<host::wsca::WscaClient>(*reader_, aid);
-  reader_->connect();
-  client_->select();
   load_units();
 }
 
 Module::~Module() {
-  client_.reset();
-  reader_.reset();
+  links_.clear();
   cards_.reset();
   store_.reset();
 }
 
+host::wsca::WscaClient& Module::link(const std::string& seid) {
+  std::lock_guard lock(links_mutex_);
+  if (auto it = links_.find(seid); it != links_.end()) return it->second->client;
+  Bytes aid;
+  if (!cards_->exists(seid)) {
+    cards_->create_card({seid, "WSCA (PKCS#11)"});
+  } else {
+    for (const auto& a : cards_->info(seid).applets)
+      if (a.module == applets::wsca::kModuleName) aid = a.aid;
+  }
+  if (aid.empty()) {
+    aid = applets::wsca::module().default_instance_aid;
+    // 82 = 00: no escalating PIN delays. Whoever can attack this local token can read the state
+    // dir (master key, device key files) and guess offline anyway (docs/WSCA.md).
+    cards_->install_applet(seid, applets::wsca::kModuleName, aid, Bytes{0x82, 0x01, 0x00});
+  }
+  auto l = std::make_unique<CardLink>(*cards_, seid, aid);
+  l->reader.connect();
+  l->client.select();
+  return links_.emplace(seid, std::move(l)).first->second->client;
+}
+
+// unit-<unit>.key: a unit of the main card (slot = unit id); token-<slot>-<unit>.key: a token with
+// its own card.
 void Module::load_units() {
   for (const auto& e : fs::directory_iterator(config_.state_dir / "pkcs11")) {
     const std::string name = e.path().filename().string();
-    unsigned unit = 0;
+    unsigned unit = 0, slot_id = 0;
     char tail[8] = {};
-    if (std::sscanf(name.c_str(), "unit-%8x.%3s", &unit, tail) != 2 || std::string(tail) != "key" ||
-        name.size() != 17 || unit == 0)
+    std::string seid, label_file;
+    if (std::sscanf(name.c_str(), "unit-%8x.%3s", &unit, tail) == 2 && std::string(tail) == "key" &&
+        name.size() == 17 && unit != 0) {
+      slot_id = unit;
+      seid = config_.card;
+      label_file = unit_file(unit, "label");
+    } else if (std::sscanf(name.c_str(), "token-%8x-%8x.%3s", &slot_id, &unit, tail) == 3 &&
+               std::string(tail) == "key" && name.size() == 27 && unit != 0 && slot_id != 0) {
+      seid = token_seid(slot_id);
+      label_file = name.substr(0, name.size() - 3) + "label";
+    } else {
       continue;
+    }
+    host::wsca::WscaClient* client = nullptr;
     try {
-      (void)client_->unit_info(unit);  // a unit deleted behind our back is not a token
+      if (!cards_->exists(seid)) continue;
+      client = &link(seid);
+      (void)client->unit_info(unit);  // a unit deleted behind our back is not a token
     } catch (const CardRefused&) {
       continue;
     }
     const SecureBytes der = read_file(e.path());
     std::string label;
-    std::ifstream l(config_.state_dir / "pkcs11" / unit_file(unit, "label"));
+    std::ifstream l(config_.state_dir / "pkcs11" / label_file);
     std::getline(l, label);
-    slots_.emplace(unit,
-                   std::make_shared<Slot>(unit, crypto::EcPrivateKey::from_pkcs8_der(der.view()), label));
+    slots_.emplace(slot_id, std::make_shared<Slot>(slot_id, unit, crypto::EcPrivateKey::from_pkcs8_der(der.view()),
+                                                   label, *client));
   }
 }
 
@@ -168,7 +196,7 @@ void Module::close_session(CK_SESSION_HANDLE h) {
     std::lock_guard auth(sl->auth_mutex);
     if (sl->user) {
       try {
-        client_->logout(sl->unit);
+        sl->client->logout(sl->unit);
       } catch (const Error&) {
       }
     }
@@ -204,15 +232,26 @@ void Module::init_token(CK_SLOT_ID id, ByteView so_pin, std::string_view label) 
     throw_rv(CKR_FUNCTION_REJECTED);  // an existing unit is not re-initialised: delete its keys instead
   }
   if (!digits(so_pin, 8, 16)) throw_rv(CKR_PIN_LEN_RANGE);  // the SO PIN is the unit's PUK
+  std::lock_guard init(init_mutex_);
+  CK_SLOT_ID n = 1;
+  {
+    std::shared_lock lock(slots_mutex_);
+    if (!slots_.empty()) n = slots_.rbegin()->first + 1;
+  }
+  while (cards_->exists(token_seid(n))) ++n;  // a card left by an interrupted C_InitToken
+  if (n > 0x7FFFFFFF) throw_rv(CKR_DEVICE_MEMORY);  // handles carry 31 bits of slot id
+  host::wsca::WscaClient& client = link(token_seid(n));
   auto device = crypto::EcPrivateKey::generate(crypto::Curve::p256);
-  const std::uint32_t unit = client_->create_unit(so_pin, device.public_key().to_uncompressed_point());
+  const std::uint32_t unit = client.create_unit(so_pin, device.public_key().to_uncompressed_point());
   const fs::path dir = config_.state_dir / "pkcs11";
-  write_private_file(dir / unit_file(unit, "key"), device.to_pkcs8_der().view());
+  char stem[32];
+  std::snprintf(stem, sizeof stem, "token-%08x-%08x.", static_cast<unsigned>(n), unit);
   std::string trimmed(label);
   while (!trimmed.empty() && trimmed.back() == ' ') trimmed.pop_back();
-  write_private_file(dir / unit_file(unit, "label"), as_bytes(trimmed));
+  write_private_file(dir / (std::string(stem) + "label"), as_bytes(trimmed));
+  write_private_file(dir / (std::string(stem) + "key"), device.to_pkcs8_der().view());  // last: the token exists
   std::unique_lock lock(slots_mutex_);
-  slots_.emplace(unit, std::make_shared<Slot>(unit, std::move(device), trimmed));
+  slots_.emplace(n, std::make_shared<Slot>(n, unit, std::move(device), trimmed, client));
 }
 
 bool Module::logged_in(Slot& sl) {
@@ -240,7 +279,7 @@ void Module::login(Session& s, CK_USER_TYPE type, ByteView pin) {
       if (sl->so) throw_rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
       if (!digits(pin, 6, 16)) throw_rv(CKR_PIN_LEN_RANGE);
       try {
-        client_->authenticate(sl->unit, sl->device_key, pin);
+        sl->client->authenticate(sl->unit, sl->device_key, pin);
       } catch (const CardRefused& e) {
         if (e.sw() == 0x6985) throw_rv(CKR_USER_PIN_NOT_INITIALIZED);  // unit not activated
         if (e.sw() == 0x6A80) throw_rv(CKR_PIN_LEN_RANGE);
@@ -259,7 +298,7 @@ void Module::logout(Session& s) {
   if (!sl) throw_rv(CKR_USER_NOT_LOGGED_IN);
   std::lock_guard lock(sl->auth_mutex);
   if (!sl->user && !sl->so) throw_rv(CKR_USER_NOT_LOGGED_IN);
-  if (sl->user) client_->logout(sl->unit);
+  if (sl->user) sl->client->logout(sl->unit);
   sl->user = sl->so = false;
   sl->pin.clear();
   sl->so_pin.clear();
@@ -272,13 +311,13 @@ void Module::init_pin(Session& s, ByteView pin) {
   std::lock_guard lock(sl->auth_mutex);
   if (!sl->so) throw_rv(CKR_USER_NOT_LOGGED_IN);
   if (!digits(pin, 6, 16)) throw_rv(CKR_PIN_LEN_RANGE);
-  const auto info = client_->unit_info(sl->unit);
+  const auto info = sl->client->unit_info(sl->unit);
   try {
     if (info.state == iso7816::wsca::UnitState::created) {
-      client_->activate(sl->unit, sl->device_key, pin);
-      client_->logout(sl->unit);  // the SO session does not become a user session
+      sl->client->activate(sl->unit, sl->device_key, pin);
+      sl->client->logout(sl->unit);  // the SO session does not become a user session
     } else {
-      client_->unblock(sl->unit, sl->device_key, sl->so_pin.view(), pin);
+      sl->client->unblock(sl->unit, sl->device_key, sl->so_pin.view(), pin);
     }
   } catch (const CardRefused& e) {
     throw;  // a wrong PUK: 63Cx -> CKR_PIN_INCORRECT, blocked -> CKR_PIN_LOCKED (ck_rv.cpp)

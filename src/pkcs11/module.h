@@ -1,14 +1,18 @@
-// The PKCS#11 module's state (docs/WSCA.md, "PKCS#11 module"): one WSCA applet instance on a card
-// in a local store, reached through host::InProcessReader, whose wallet units are the tokens.
-//   slot 0                  the free slot: C_InitToken there creates a new unit
-//   slot <unit id>          one token per unit whose device key this module holds
-// Object handles name (unit, key id, public/private); a handle of another unit is refused, so a
+// The PKCS#11 module's state (docs/WSCA.md, "PKCS#11 module"): WSCA applet instances on cards in a
+// local store, reached through host::InProcessReader; each token is one wallet unit.
+//   slot 0                  the free slot: C_InitToken there creates a new token: a card of its own
+//                           ("<card>.t<slot>") whose WSCA applet holds the token's one unit, so
+//                           tokens sign in parallel (a card runs one APDU at a time)
+//   slot <n>                a token: its card and unit, and the device key this module holds
+// Tokens made before per-token cards are units of the main card ("<card>"), slot = unit id.
+// Object handles name (slot, key id, public/private); a handle of another token is refused, so a
 // session reaches only its own unit's keys. Session objects (ECDH results) have b63 set.
 //
 // Locks: Initialize/Finalize are serialised outside this class; the session table is a
 // shared_mutex (readers never wait for each other); each slot serialises only its authentication
 // (one card challenge per unit at a time) and guards its key-information cache with a shared_mutex.
-// Signing takes no exclusive lock of the module: the card runs one APDU at a time (CardService).
+// Signing takes no exclusive lock of the module: the token's card runs one APDU at a time
+// (CardService), different tokens' cards run concurrently.
 #pragma once
 
 #include <atomic>
@@ -45,11 +49,14 @@ inline constexpr CK_SLOT_ID kFreeSlot = 0;
 
 class Slot {
  public:
-  Slot(std::uint32_t unit_id, crypto::EcPrivateKey device, std::string token_label)
-      : unit(unit_id), device_key(std::move(device)), label(std::move(token_label)) {}
+  Slot(CK_SLOT_ID slot_id, std::uint32_t unit_id, crypto::EcPrivateKey device, std::string token_label,
+       host::wsca::WscaClient& card)
+      : id(slot_id), unit(unit_id), device_key(std::move(device)), label(std::move(token_label)), client(&card) {}
+  const CK_SLOT_ID id;
   const std::uint32_t unit;
   const crypto::EcPrivateKey device_key;
   const std::string label;
+  host::wsca::WscaClient* const client;  // the token's card (owned by the Module)
 
   std::mutex auth_mutex;  // guards the login state below and serialises AUTHENTICATE
   bool user = false, so = false;
@@ -98,8 +105,6 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
-  host::wsca::WscaClient& client() { return *client_; }
-
   std::vector<CK_SLOT_ID> slot_ids();
   // CKR_SLOT_ID_INVALID for an unknown slot; nullptr for the free slot.
   std::shared_ptr<Slot> slot(CK_SLOT_ID id);
@@ -136,12 +141,18 @@ class Module {
   bool logged_in(Slot& slot);
   Bytes card_sign(Slot& slot, const host::wsca::KeyInfo& info, ByteView digest);
   void load_units();
+  // The WSCA applet on card `seid`, selected on the basic channel; the card and the applet
+  // (without PIN delays, docs/WSCA.md) are created when missing.
+  host::wsca::WscaClient& link(const std::string& seid);
+  std::string token_seid(CK_SLOT_ID id) const { return config_.card + ".t" + std::to_string(id); }
 
   ModuleConfig config_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<card::CardService> cards_;
-  std::unique_ptr<host::InProcessReader> reader_;
-  std::unique_ptr<host::wsca::WscaClient> client_;
+  struct CardLink;
+  std::mutex links_mutex_;
+  std::map<std::string, std::unique_ptr<CardLink>> links_;
+  std::mutex init_mutex_;  // C_InitToken: one new slot id at a time
 
   std::shared_mutex slots_mutex_;
   std::map<CK_SLOT_ID, std::shared_ptr<Slot>> slots_;
@@ -154,7 +165,7 @@ class Module {
 };
 
 // Handle encoding of token objects.
-CK_OBJECT_HANDLE key_handle(std::uint32_t unit, std::uint32_t key_id, bool private_key);
+CK_OBJECT_HANDLE key_handle(std::uint32_t slot, std::uint32_t key_id, bool private_key);
 inline constexpr CK_OBJECT_HANDLE kSessionObjectBit = CK_OBJECT_HANDLE{1} << 63;
 
 // Attribute value encodings.

@@ -35,7 +35,7 @@ Bytes ec_params(std::uint8_t code) {
 }
 
 struct DecodedHandle {
-  std::uint32_t unit = 0, key_id = 0;
+  std::uint32_t unit = 0, key_id = 0;  // unit: the token's slot id
   bool private_key = false;
 };
 
@@ -139,8 +139,8 @@ std::optional<bool> attr_to_bool(const Bytes& v) {
   return v[0] != 0;
 }
 
-CK_OBJECT_HANDLE key_handle(std::uint32_t unit, std::uint32_t key_id, bool private_key) {
-  return (CK_OBJECT_HANDLE{unit} << 32) | (CK_OBJECT_HANDLE{key_id} << 1) | (private_key ? 1 : 0);
+CK_OBJECT_HANDLE key_handle(std::uint32_t slot, std::uint32_t key_id, bool private_key) {
+  return (CK_OBJECT_HANDLE{slot} << 32) | (CK_OBJECT_HANDLE{key_id} << 1) | (private_key ? 1 : 0);
 }
 
 std::vector<KeyInfo> Module::keys(Slot& sl) {
@@ -153,7 +153,7 @@ std::vector<KeyInfo> Module::keys(Slot& sl) {
     }
   }
   std::map<std::uint32_t, KeyInfo> fresh;
-  for (std::uint32_t id : client_->list_keys(sl.unit)) fresh.emplace(id, client_->key_info(sl.unit, id));
+  for (std::uint32_t id : sl.client->list_keys(sl.unit)) fresh.emplace(id, sl.client->key_info(sl.unit, id));
   std::unique_lock lock(sl.keys_mutex);
   sl.keys = fresh;
   sl.keys_loaded = true;
@@ -180,7 +180,7 @@ Attributes Module::attributes(Session& s, CK_OBJECT_HANDLE h) {
     return secret_attributes(*it->second);
   }
   const DecodedHandle d = decode(h);
-  if (d.unit != sl->unit) throw_rv(CKR_OBJECT_HANDLE_INVALID);  // another unit's key: never reachable
+  if (d.unit != sl->id) throw_rv(CKR_OBJECT_HANDLE_INVALID);  // another unit's key: never reachable
   if (d.private_key && !logged_in(*sl)) throw_rv(CKR_OBJECT_HANDLE_INVALID);
   const auto k = key(*sl, d.key_id);
   if (!k) throw_rv(CKR_OBJECT_HANDLE_INVALID);
@@ -199,8 +199,8 @@ std::vector<CK_OBJECT_HANDLE> Module::find(Session& s, const Attributes& match) 
     });
   };
   for (const auto& k : keys(*sl)) {
-    if (user && matches(key_attributes(k, sl->unit, true))) out.push_back(key_handle(sl->unit, k.id, true));
-    if (matches(key_attributes(k, sl->unit, false))) out.push_back(key_handle(sl->unit, k.id, false));
+    if (user && matches(key_attributes(k, sl->unit, true))) out.push_back(key_handle(static_cast<std::uint32_t>(sl->id), k.id, true));
+    if (matches(key_attributes(k, sl->unit, false))) out.push_back(key_handle(static_cast<std::uint32_t>(sl->id), k.id, false));
   }
   if (user) {
     std::shared_lock lock(sessions_mutex_);
@@ -226,14 +226,14 @@ void Module::destroy(Session& s, CK_OBJECT_HANDLE h) {
   // Either object of the pair erases the key: the WSCA holds one key, and DELETE KEY is a secure
   // erasure (docs/WSCA.md).
   try {
-    client_->delete_key(sl->unit, d.key_id);
+    sl->client->delete_key(sl->unit, d.key_id);
   } catch (const CardRefused& e) {
     if (e.sw() != 0x6982 || !logged_in(*sl)) throw;
     {
       std::lock_guard lock(sl->auth_mutex);
-      client_->authenticate(sl->unit, sl->device_key, sl->pin.view());
+      sl->client->authenticate(sl->unit, sl->device_key, sl->pin.view());
     }
-    client_->delete_key(sl->unit, d.key_id);
+    sl->client->delete_key(sl->unit, d.key_id);
   }
   std::unique_lock lock(sl->keys_mutex);
   sl->keys.erase(d.key_id);
@@ -275,27 +275,27 @@ std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE> Module::generate_key_pair(Session&
   if (label.size() > iso7816::wsca::kMaxLabel) throw_rv(CKR_ATTRIBUTE_VALUE_INVALID);
   KeyInfo k;
   try {
-    k = client_->generate_key(sl->unit, *code, policy, iso7816::wsca::kDefaultWindow, label);
+    k = sl->client->generate_key(sl->unit, *code, policy, iso7816::wsca::kDefaultWindow, label);
   } catch (const CardRefused& e) {
     if (e.sw() != 0x6982) throw;
     {
       std::lock_guard lock(sl->auth_mutex);
       if (!sl->user) throw;
-      client_->authenticate(sl->unit, sl->device_key, sl->pin.view());
+      sl->client->authenticate(sl->unit, sl->device_key, sl->pin.view());
     }
-    k = client_->generate_key(sl->unit, *code, policy, iso7816::wsca::kDefaultWindow, label);
+    k = sl->client->generate_key(sl->unit, *code, policy, iso7816::wsca::kDefaultWindow, label);
   }
   keys(*sl);
   {
     std::unique_lock lock(sl->keys_mutex);
     sl->keys[k.id] = k;
   }
-  return {key_handle(sl->unit, k.id, false), key_handle(sl->unit, k.id, true)};
+  return {key_handle(static_cast<std::uint32_t>(sl->id), k.id, false), key_handle(static_cast<std::uint32_t>(sl->id), k.id, true)};
 }
 
 Bytes Module::card_sign(Slot& sl, const KeyInfo& info, ByteView digest) {
   try {
-    return client_->sign(sl.unit, info.id, digest, false);
+    return sl.client->sign(sl.unit, info.id, digest, false);
   } catch (const CardRefused& e) {
     // A session key whose window ran out: authenticate again with the PIN given at C_Login. A
     // per-use key needs the application's own C_Login(CKU_CONTEXT_SPECIFIC).
@@ -303,9 +303,9 @@ Bytes Module::card_sign(Slot& sl, const KeyInfo& info, ByteView digest) {
     {
       std::lock_guard lock(sl.auth_mutex);
       if (!sl.user) throw;
-      client_->authenticate(sl.unit, sl.device_key, sl.pin.view());
+      sl.client->authenticate(sl.unit, sl.device_key, sl.pin.view());
     }
-    return client_->sign(sl.unit, info.id, digest, false);
+    return sl.client->sign(sl.unit, info.id, digest, false);
   }
 }
 
@@ -314,7 +314,7 @@ void Module::sign_init(Session& s, CK_MECHANISM_TYPE mechanism, CK_OBJECT_HANDLE
   auto sl = slot_of(s);
   if (!sl || (h & kSessionObjectBit)) throw_rv(CKR_KEY_HANDLE_INVALID);
   const DecodedHandle d = decode(h);
-  if (d.unit != sl->unit || !d.private_key) throw_rv(CKR_KEY_HANDLE_INVALID);
+  if (d.unit != sl->id || !d.private_key) throw_rv(CKR_KEY_HANDLE_INVALID);
   if (!logged_in(*sl)) throw_rv(CKR_USER_NOT_LOGGED_IN);
   const auto k = key(*sl, d.key_id);
   if (!k) throw_rv(CKR_KEY_HANDLE_INVALID);
@@ -354,7 +354,7 @@ CK_OBJECT_HANDLE Module::derive(Session& s, CK_OBJECT_HANDLE base, ByteView publ
   auto sl = slot_of(s);
   if (!sl || (base & kSessionObjectBit)) throw_rv(CKR_KEY_HANDLE_INVALID);
   const DecodedHandle d = decode(base);
-  if (d.unit != sl->unit || !d.private_key) throw_rv(CKR_KEY_HANDLE_INVALID);
+  if (d.unit != sl->id || !d.private_key) throw_rv(CKR_KEY_HANDLE_INVALID);
   if (!logged_in(*sl)) throw_rv(CKR_USER_NOT_LOGGED_IN);
   const auto k = key(*sl, d.key_id);
   if (!k) throw_rv(CKR_KEY_HANDLE_INVALID);
@@ -385,16 +385,16 @@ CK_OBJECT_HANDLE Module::derive(Session& s, CK_OBJECT_HANDLE base, ByteView publ
   if (auto i = find_attr(tmpl, CKA_ID)) obj->id = *i;
   SecureBytes z;
   try {
-    z = client_->ecdh(sl->unit, d.key_id, point);
+    z = sl->client->ecdh(sl->unit, d.key_id, point);
   } catch (const CardRefused& e) {
     if (e.sw() == 0x6A80) throw_rv(CKR_MECHANISM_PARAM_INVALID);
     if (e.sw() != 0x6982 || k->policy != KeyPolicy::session) throw;
     {
       std::lock_guard lock(sl->auth_mutex);
       if (!sl->user) throw;
-      client_->authenticate(sl->unit, sl->device_key, sl->pin.view());
+      sl->client->authenticate(sl->unit, sl->device_key, sl->pin.view());
     }
-    z = client_->ecdh(sl->unit, d.key_id, point);
+    z = sl->client->ecdh(sl->unit, d.key_id, point);
   }
   if (auto len = find_attr(tmpl, CKA_VALUE_LEN)) {
     const auto n = attr_to_ulong(*len);

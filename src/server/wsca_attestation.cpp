@@ -150,6 +150,23 @@ nlohmann::json WscaAttester::verify_key_attestation(std::string_view jwt,
   return claims;
 }
 
+std::string WscaAttester::key_binding(const std::string& nonce, ByteView transcript,
+                                      const std::vector<nlohmann::json>& keys, const StatusReference& status,
+                                      std::chrono::system_clock::time_point now) const {
+  nlohmann::json x5c = nlohmann::json::array();
+  for (const auto& c : chain_) x5c.push_back(base64_encode(c.der()));
+  const nlohmann::json header{{"alg", std::string(crypto::jws_alg_name(crypto::jws_alg_for(key_.curve())))},
+                              {"typ", "wsca-key-binding+jwt"},
+                              {"x5c", x5c}};
+  const nlohmann::json payload{{"iat", epoch_seconds(now)},
+                               {"exp", epoch_seconds(now + std::chrono::minutes(10))},
+                               {"nonce", nonce},
+                               {"transcript", base64url_encode(transcript)},
+                               {"keys", keys},
+                               {"status", {{"status_list", {{"idx", status.idx}, {"uri", status.uri}}}}}};
+  return sign(header, payload);
+}
+
 std::string WscaAttester::wallet_attestation(const std::string& iss, const std::string& client_id,
                                              const nlohmann::json& cnf_jwk, const StatusReference& status,
                                              std::chrono::system_clock::time_point now) const {

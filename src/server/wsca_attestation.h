@@ -61,6 +61,11 @@ class WscaAttester {
   std::string wallet_attestation(const std::string& iss, const std::string& client_id,
                                  const nlohmann::json& cnf_jwk, const StatusReference& status,
                                  std::chrono::system_clock::time_point now) const;
+  // The cryptographic binding of keys (docs/WSCA.md, "Key binding"): typ "wsca-key-binding+jwt",
+  // x5c as above; claims iat, exp (iat + 10 min), nonce, transcript (base64url of what every key
+  // signed in the applet), keys = [{jwk, proof: base64url raw r||s over the transcript}], status.
+  std::string key_binding(const std::string& nonce, ByteView transcript, const std::vector<nlohmann::json>& keys,
+                          const StatusReference& status, std::chrono::system_clock::time_point now) const;
   // A status list token: bits = 1, lst = base64url(zlib(bits)), sub = uri.
   std::string status_list_token(const std::string& uri, ByteView bits,
                                 std::chrono::system_clock::time_point now) const;

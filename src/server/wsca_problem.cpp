@@ -12,6 +12,7 @@ WscaProblemKind wsca_problem_for_sw(std::uint16_t sw) {
     case 0x6982:
       return {403, "not-authenticated", "Device signature or user authentication missing or invalid"};
     case 0x6983: return {423, "pin-blocked", "PIN or PUK blocked"};
+    case 0x6601: return {429, "pin-delay", "Too many wrong PINs: wait before the next attempt"};
     case 0x6984: return {409, "no-pin", "No PIN or PUK set"};
     case 0x6985:
       return {409, "conditions-not-satisfied", "No challenge, or the unit is not in the right state"};

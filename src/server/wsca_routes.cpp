@@ -100,6 +100,7 @@ json unit_json(const UnitInfo& u) {
     j["device_key"] = point_jwk(static_cast<std::uint8_t>(CurveCode::p256), u.device_key);
   if (u.pin_tries) j["pin_tries"] = *u.pin_tries;
   if (u.puk_tries) j["puk_tries"] = *u.puk_tries;
+  if (u.pin_delay > 0) j["pin_delay"] = u.pin_delay;
   return j;
 }
 
@@ -185,7 +186,7 @@ struct WscaApi::Impl {
     const WscaAuth a = auth_field(body);
     UnitInfo info;
     service.with_card(seid, [&](WscaClient& c) {
-      c.send_signed(Ins::activate, unit, device, a.ephemeral_key, a.envelope, a.signature);
+      c.send_signed(Ins::activate, unit, device, {}, a.ephemeral_key, a.envelope, a.signature);
       c.logout(unit);
       info = c.unit_info(unit);
     });
@@ -212,11 +213,13 @@ struct WscaApi::Impl {
     if (window < 1 || window > 65535) throw BadRequest("window: 1..65535 seconds");
     const std::string label = body.value("label", "");
     const WscaAuth a = auth_field(body);
+    const KeyPolicy policy = pol == "per_use" ? KeyPolicy::per_use : KeyPolicy::session;
+    const auto w = static_cast<std::uint16_t>(window);
+    const Bytes op =
+        WscaClient::binding(Ins::generate_key, 0, WscaClient::generate_data(unit, curve, policy, w, as_bytes(label)));
     KeyInfo k;
-    service.with_user(seid, unit, a, [&](WscaClient& c) {
-      k = c.generate_key(unit, curve, pol == "per_use" ? KeyPolicy::per_use : KeyPolicy::session,
-                         static_cast<std::uint16_t>(window), as_bytes(label));
-    });
+    service.with_user(seid, unit, a, op,
+                      [&](WscaClient& c) { k = c.generate_key(unit, curve, policy, w, as_bytes(label)); });
     return http::Response::json(201, dump(key_json(k)));
   }
 
@@ -227,60 +230,69 @@ struct WscaApi::Impl {
     const std::string format = body.value("format", "raw");
     if (format != "raw" && format != "der") throw BadRequest("format: raw or der");
     const WscaAuth a = auth_field(body);
+    const bool der = format == "der";
+    const Bytes op = WscaClient::binding(Ins::sign, der ? iso7816::wsca::kSignDer : iso7816::wsca::kSignRaw,
+                                         WscaClient::sign_data(unit, kid, digest));
     Bytes sig;
-    service.with_user(seid, unit, a,
-                      [&](WscaClient& c) { sig = c.sign(unit, kid, digest, format == "der"); });
+    service.with_user(seid, unit, a, op, [&](WscaClient& c) { sig = c.sign(unit, kid, digest, der); });
     return http::Response::json(200, dump(json{{"signature", base64url_encode(sig)}}));
   }
 
   // An OpenID4VCI proof JWT (typ "openid4vci-proof+jwt", §F.1) signed in the applet by the key:
-  // the server builds header and claims, the applet signs their SHA-256/384 digest.
+  // the server builds header and claims (with the wallet's `iat`, so the wallet can compute the
+  // same signing input and bind its authentication to the SIGN of its digest), the applet signs.
   http::Response pop(const http::Request& req, const std::string& seid, std::uint32_t unit,
                      std::uint32_t kid) {
     const json body = body_object(req);
     if (!body.contains("aud") || !body["aud"].is_string()) throw BadRequest("missing string 'aud'");
+    if (!body.contains("iat") || !body["iat"].is_number_integer())
+      throw BadRequest("missing integer 'iat' (the wallet's time, seconds since the epoch)");
+    const std::int64_t iat = body["iat"].get<std::int64_t>();
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    if (iat < now - 300 || iat > now + 300) throw BadRequest("'iat' is more than 300 s away from sesamed's time");
     const WscaAuth a = auth_field(body);
-    std::string jwt;
-    service.with_user(seid, unit, a, [&](WscaClient& c) {
-      const KeyInfo k = c.key_info(unit, kid);
-      const crypto::EcPublicKey pub = crypto::EcPublicKey::from_point(curve_of(k.curve), k.public_point);
-      const crypto::JwsAlg alg = [&] {
-        try {
-          return crypto::jws_alg_for(pub.curve());
-        } catch (const Error&) {
-          throw BadRequest("proofs need a P-256 or P-384 key");
-        }
-      }();
-      json header{{"alg", std::string(crypto::jws_alg_name(alg))}, {"typ", "openid4vci-proof+jwt"}};
-      if (body.contains("key_attestation")) {
-        // Only an attestation of ours that names this very key goes into the proof.
-        if (!body["key_attestation"].is_string()) throw BadRequest("'key_attestation' must be a JWT");
-        json attested;
-        try {
-          attested = attester.verify_key_attestation(body["key_attestation"].get<std::string>(),
-                                                     std::chrono::system_clock::now());
-        } catch (const Error& e) {
-          throw BadRequest(std::string("key_attestation: ") + e.what());
-        }
-        const json me = ec_jwk(pub);
-        bool named = false;
-        for (const auto& ak : attested["attested_keys"]) named = named || ak == me;
-        if (!named) throw BadRequest("key_attestation does not attest this key");
-        header["key_attestation"] = body["key_attestation"];
-      } else {
-        header["jwk"] = ec_jwk(pub);
+    KeyInfo k;
+    service.with_card(seid, [&](WscaClient& c) { k = c.key_info(unit, kid); });
+    const crypto::EcPublicKey pub = crypto::EcPublicKey::from_point(curve_of(k.curve), k.public_point);
+    const crypto::JwsAlg alg = [&] {
+      try {
+        return crypto::jws_alg_for(pub.curve());
+      } catch (const Error&) {
+        throw BadRequest("proofs need a P-256 or P-384 key");
       }
-      json claims{{"aud", body["aud"]},
-                  {"iat", std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()}};
-      if (body.contains("nonce")) claims["nonce"] = body["nonce"];
-      if (body.contains("iss")) claims["iss"] = body["iss"];
-      const std::string h = base64url_encode(as_bytes(header.dump())),
-                        p = base64url_encode(as_bytes(claims.dump()));
-      const std::string input = h + "." + p;
-      const Bytes digest =
-          alg == crypto::JwsAlg::es256 ? crypto::sha256(as_bytes(input)) : crypto::sha384(as_bytes(input));
+    }();
+    json header{{"alg", std::string(crypto::jws_alg_name(alg))}, {"typ", "openid4vci-proof+jwt"}};
+    if (body.contains("key_attestation")) {
+      // Only an attestation of ours that names this very key goes into the proof.
+      if (!body["key_attestation"].is_string()) throw BadRequest("'key_attestation' must be a JWT");
+      json attested;
+      try {
+        attested = attester.verify_key_attestation(body["key_attestation"].get<std::string>(),
+                                                   std::chrono::system_clock::now());
+      } catch (const Error& e) {
+        throw BadRequest(std::string("key_attestation: ") + e.what());
+      }
+      const json me = ec_jwk(pub);
+      bool named = false;
+      for (const auto& ak : attested["attested_keys"]) named = named || ak == me;
+      if (!named) throw BadRequest("key_attestation does not attest this key");
+      header["key_attestation"] = body["key_attestation"];
+    } else {
+      header["jwk"] = ec_jwk(pub);
+    }
+    json claims{{"aud", body["aud"]}, {"iat", iat}};
+    if (body.contains("nonce")) claims["nonce"] = body["nonce"];
+    if (body.contains("iss")) claims["iss"] = body["iss"];
+    const std::string h = base64url_encode(as_bytes(header.dump())), p = base64url_encode(as_bytes(claims.dump()));
+    const std::string input = h + "." + p;
+    const Bytes digest =
+        alg == crypto::JwsAlg::es256 ? crypto::sha256(as_bytes(input)) : crypto::sha384(as_bytes(input));
+    const Bytes op =
+        WscaClient::binding(Ins::sign, iso7816::wsca::kSignRaw, WscaClient::sign_data(unit, kid, digest));
+    std::string jwt;
+    service.with_user(seid, unit, a, op, [&](WscaClient& c) {
       jwt = input + "." + base64url_encode(c.sign(unit, kid, digest, false));
     });
     return http::Response::json(200, dump(json{{"proof", jwt}}));
@@ -304,8 +316,13 @@ struct WscaApi::Impl {
     const WscaAuth a = auth_field(body);
     if (status.revoked(seid, unit))
       return wsca_problem({409, "revoked", "The unit's attestations are revoked"}, "the unit is revoked");
+    Bytes request;  // what the wallet bound its authentication to: the key ids, then the nonce
+    for (std::uint32_t kid : kids) put_u32(request, kid);
+    if (nonce) append(request, as_bytes(*nonce));
+    const Bytes op = iso7816::wsca::operation_binding(iso7816::wsca::kRelayOperation,
+                                                      iso7816::wsca::kRelayKeyAttestation, crypto::sha256(request));
     std::vector<json> jwks;
-    service.with_user(seid, unit, a, [&](WscaClient& c) {
+    service.with_user(seid, unit, a, op, [&](WscaClient& c) {
       for (std::uint32_t kid : kids) {  // the applet says, under this unit, what each key is
         const KeyInfo k = c.key_info(unit, kid);
         if (!(k.flags & iso7816::wsca::kFlagLocal) || !(k.flags & iso7816::wsca::kFlagNeverExtractable))
@@ -321,9 +338,11 @@ struct WscaApi::Impl {
   }
 };
 
-// (WscaApi::Impl continues: the wallet instance attestation.)
+// (WscaApi::Impl continues: the wallet instance attestation, the key binding.)
 http::Response wallet_attestation_route(WscaApi::Impl& m, const http::Request& req, const std::string& seid,
                                         std::uint32_t unit);
+http::Response key_binding_route(WscaApi::Impl& m, const http::Request& req, const std::string& seid,
+                                 std::uint32_t unit);
 
 WscaApi::WscaApi(card::CardService& cards, CardLocks& locks, const WscaRoutesConfig& config)
     : impl_(std::make_unique<Impl>(cards, locks, config)) {}
@@ -354,7 +373,8 @@ void WscaApi::add_routes(http::Router& router) {
     return guarded([&] {
       const std::uint32_t u = unit_of(p);
       const WscaAuth a = auth_field(body_object(r));
-      m.service.with_user(p.at("seid"), u, a, [&](WscaClient& c) { c.delete_unit(u); });
+      const Bytes op = WscaClient::binding(Ins::delete_unit, 0, WscaClient::unit_data(u));
+      m.service.with_user(p.at("seid"), u, a, op, [&](WscaClient& c) { c.delete_unit(u); });
       m.status.revoke(p.at("seid"), u);  // its keys are gone: so are their attestations
       return no_content();
     });
@@ -374,7 +394,7 @@ void WscaApi::add_routes(http::Router& router) {
       const std::uint32_t u = unit_of(p);
       const WscaAuth a = auth_field(body_object(r));
       m.service.with_card(p.at("seid"), [&](WscaClient& c) {
-        c.send_signed(Ins::unblock, u, {}, a.ephemeral_key, a.envelope, a.signature);
+        c.send_signed(Ins::unblock, u, {}, {}, a.ephemeral_key, a.envelope, a.signature);
         c.logout(u);
       });
       return no_content();
@@ -404,7 +424,8 @@ void WscaApi::add_routes(http::Router& router) {
     return guarded([&] {
       const std::uint32_t u = unit_of(p), kid = kid_of(p);
       const WscaAuth a = auth_field(body_object(r));
-      m.service.with_user(p.at("seid"), u, a, [&](WscaClient& c) { c.delete_key(u, kid); });
+      const Bytes op = WscaClient::binding(Ins::delete_key, 0, WscaClient::key_data(u, kid));
+      m.service.with_user(p.at("seid"), u, a, op, [&](WscaClient& c) { c.delete_key(u, kid); });
       return no_content();
     });
   });
@@ -422,6 +443,10 @@ void WscaApi::add_routes(http::Router& router) {
   router.add("POST", unit + "/wallet-attestation",
              [&m, unit_of](const Request& r, const Peer&, const PathParams& p) {
                return guarded([&] { return wallet_attestation_route(m, r, p.at("seid"), unit_of(p)); });
+             });
+  router.add("POST", unit + "/key-binding",
+             [&m, unit_of](const Request& r, const Peer&, const PathParams& p) {
+               return guarded([&] { return key_binding_route(m, r, p.at("seid"), unit_of(p)); });
              });
   router.add("POST", unit + "/revocation",
              [&m, unit_of](const Request&, const Peer& peer, const PathParams& p) {
@@ -460,14 +485,52 @@ http::Response wallet_attestation_route(WscaApi::Impl& m, const http::Request& r
   const WscaAuth a = auth_field(body);
   if (m.status.revoked(seid, unit))
     return wsca_problem({409, "revoked", "The unit's attestations are revoked"}, "the unit is revoked");
+  const std::string client_id = body["client_id"].get<std::string>();
+  const Bytes op = iso7816::wsca::operation_binding(iso7816::wsca::kRelayOperation,
+                                                    iso7816::wsca::kRelayWalletAttestation,
+                                                    crypto::sha256(as_bytes(client_id)));
   UnitInfo info;
-  m.service.with_user(seid, unit, a, [&](WscaClient& c) { info = c.unit_info(unit); });
+  m.service.with_user(seid, unit, a, op, [&](WscaClient& c) { info = c.unit_info(unit); });
   const std::string& iss = m.config.public_base_url;
   const std::string jwt =
       m.attester.wallet_attestation(iss, body["client_id"].get<std::string>(),
                                     point_jwk(static_cast<std::uint8_t>(CurveCode::p256), info.device_key),
                                     StatusReference{unit, uri}, std::chrono::system_clock::now());
   return http::Response::json(201, dump(json{{"wallet_attestation", jwt}}));
+}
+
+// Every key signs one transcript in the applet (BIND KEYS); sesamed wraps the proofs in a JWT under
+// the WSCA attestation key. The wallet binds its authentication to that BIND KEYS command.
+http::Response key_binding_route(WscaApi::Impl& m, const http::Request& req, const std::string& seid,
+                                 std::uint32_t unit) {
+  const json body = body_object(req);
+  if (!body.contains("keys") || !body["keys"].is_array() || body["keys"].empty() ||
+      body["keys"].size() > iso7816::wsca::kMaxBoundKeys)
+    throw BadRequest("'keys': 1 to 16 key ids");
+  std::vector<std::uint32_t> kids;
+  for (const auto& k : body["keys"])
+    kids.push_back(decimal_u32(k.is_string() ? k.get<std::string>() : k.dump(), "a key id"));
+  if (!body.contains("nonce") || !body["nonce"].is_string() || body["nonce"].get<std::string>().empty() ||
+      body["nonce"].get<std::string>().size() > iso7816::wsca::kMaxBindingNonce)
+    throw BadRequest("'nonce': a string of 1 to 128 bytes");
+  const std::string nonce = body["nonce"].get<std::string>();
+  const WscaAuth a = auth_field(body);
+  if (m.status.revoked(seid, unit))
+    return wsca_problem({409, "revoked", "The unit's attestations are revoked"}, "the unit is revoked");
+  const Bytes op =
+      WscaClient::binding(Ins::bind_keys, 0, WscaClient::bind_keys_data(unit, as_bytes(nonce), kids));
+  WscaClient::KeyBinding b;
+  std::vector<json> keys;
+  m.service.with_user(seid, unit, a, op, [&](WscaClient& c) {
+    b = c.bind_keys(unit, as_bytes(nonce), kids);
+    for (std::size_t i = 0; i < kids.size(); ++i) {
+      const KeyInfo k = c.key_info(unit, kids[i]);
+      keys.push_back(json{{"jwk", point_jwk(k.curve, k.public_point)}, {"proof", base64url_encode(b.proofs[i])}});
+    }
+  });
+  const std::string jwt = m.attester.key_binding(nonce, b.transcript, keys, StatusReference{unit, m.status_uri(seid)},
+                                                 std::chrono::system_clock::now());
+  return http::Response::json(201, dump(json{{"key_binding", jwt}}));
 }
 
 }  // namespace sesame::server

@@ -75,9 +75,9 @@ void WscaService::with_card(const std::string& seid, const Body& body) {
 }
 
 void WscaService::with_user(const std::string& seid, std::uint32_t unit, const WscaAuth& auth,
-                            const Body& body) {
+                            ByteView operation, const Body& body) {
   with_card(seid, [&](WscaClient& c) {
-    c.send_signed(Ins::authenticate, unit, {}, auth.ephemeral_key, auth.envelope, auth.signature);
+    c.send_signed(Ins::authenticate, unit, {}, operation, auth.ephemeral_key, auth.envelope, auth.signature);
     try {
       body(c);
     } catch (...) {

@@ -60,9 +60,11 @@ class WscaService {
   // mutex. Error(Errc::not_found) for an unknown SEID, CardInUse, host::wsca::CardRefused (e.g.
   // 6A82 when the card has no WSCA applet), and whatever `body` throws.
   void with_card(const std::string& seid, const Body& body);
-  // The same after AUTHENTICATE with `auth` for `unit`; LOGOUT afterwards whatever happens, so no
-  // authentication outlives the request that brought it.
-  void with_user(const std::string& seid, std::uint32_t unit, const WscaAuth& auth, const Body& body);
+  // The same after AUTHENTICATE with `auth` for `unit`, bound to `operation` (D5: the one command
+  // the wallet signed for, docs/WSCA.md); LOGOUT afterwards whatever happens, so no authentication
+  // outlives the request that brought it.
+  void with_user(const std::string& seid, std::uint32_t unit, const WscaAuth& auth, ByteView operation,
+                 const Body& body);
 
  private:
   struct CardState;

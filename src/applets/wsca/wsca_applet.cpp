@@ -3,12 +3,16 @@
 // Key and data object commands: wsca_key_commands.cpp.
 #include "applets/wsca/wsca_applet.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "applets/wsca/wsca_records.h"
 #include "applets/wsca/wsca_session.h"
 #include "card/pin.h"
 #include "crypto/aes_gcm.h"
 #include "crypto/ecdh_envelope.h"
 #include "crypto/ecdsa.h"
+#include "crypto/hash.h"
 #include "iso7816/status_word.h"
 #include "util/error.h"
 
@@ -22,6 +26,7 @@ using iso7816::Sw;
 using iso7816::throw_sw;
 
 constexpr const char* kProviderKey = "provider_key";
+constexpr const char* kNoPinDelays = "no_pin_delays";  // install parameter 82 = 00
 constexpr std::size_t kP256Point = 65;
 constexpr card::PinPolicy kPinPolicy{
     .min_length = kMinPinLength, .max_length = 16, .digits_only = true, .try_limit = 5};
@@ -90,10 +95,81 @@ ByteView envelope_item(const std::vector<Tlv>& items, std::uint32_t t) {
   return it->value();
 }
 
-void mark_authenticated(AppletContext& ctx, std::uint32_t unit) {
+// Escalating delays (docs/WSCA.md): after the n-th consecutive wrong PIN the next attempt waits
+// pin_delay_after(n) seconds of the card runtime's clock. The end of the delay is a durable record
+// ("pin.delay_until", seconds since the epoch), written with put_now together with the try counter.
+std::string delay_record(std::uint32_t unit) {
+  return unit_prefix(unit) + "pin.delay_until";
+}
+
+std::int64_t epoch_seconds(AppletContext& ctx) {
+  return std::chrono::duration_cast<std::chrono::seconds>(ctx.now().time_since_epoch()).count();
+}
+
+std::uint32_t pin_delay_left(AppletContext& ctx, std::uint32_t unit) {
+  const SecureBytes* rec = ctx.persistent().view(delay_record(unit));
+  if (!rec || rec->size() != 8) return 0;
+  const auto until = static_cast<std::int64_t>(get_u64(rec->view()));
+  const std::int64_t now = epoch_seconds(ctx);
+  return until > now ? static_cast<std::uint32_t>(std::min<std::int64_t>(until - now, 0xFFFFFFFF)) : 0;
+}
+
+// VERIFY of the unit's PIN, which on a wrong PIN also starts the delay the failure count calls for.
+void verify_pin(AppletContext& ctx, std::uint32_t unit, ByteView pin) {
+  try {
+    pin_of(unit).verify(ctx, pin);
+  } catch (const iso7816::SwError& e) {
+    if ((e.sw() & 0xFFF0) == 0x63C0 && !ctx.persistent().contains(kNoPinDelays)) {
+      const unsigned failures = kPinPolicy.try_limit - (e.sw() & 0x0F);
+      if (const std::uint32_t d = pin_delay_after(failures); d > 0) {
+        SecureBytes until;
+        put_u64(until, static_cast<std::uint64_t>(epoch_seconds(ctx) + d));
+        ctx.persistent().put_now(delay_record(unit), std::move(until));
+      }
+    }
+    throw;
+  }
+  if (ctx.persistent().contains(delay_record(unit))) ctx.persistent().erase(delay_record(unit));
+}
+
+void mark_authenticated(AppletContext& ctx, std::uint32_t unit, ByteView bound = {}) {
   auto& s = ctx.session<WscaSession>().units[unit];
   s.authenticated_at = ctx.now();
   s.fresh = true;
+  s.bound.assign(bound.begin(), bound.end());
+}
+
+// The commands that need the user's authentication (an operation binding can name only these).
+bool needs_user(std::uint8_t ins) {
+  switch (static_cast<Ins>(ins)) {
+    case Ins::generate_key:
+    case Ins::sign:
+    case Ins::ecdh:
+    case Ins::delete_key:
+    case Ins::put_data:
+    case Ins::get_data:
+    case Ins::delete_data:
+    case Ins::delete_unit:
+    case Ins::bind_keys: return true;
+    default: return false;
+  }
+}
+
+// When the unit's authentication is bound to one operation (D5), this command must be exactly
+// that one (INS, P1, data), else the authentication ends here with 6982. Returns the unit whose
+// bound authentication this command uses up (it ends with the command, whatever its outcome).
+std::optional<std::uint32_t> use_binding(const CommandApdu& apdu, AppletContext& ctx) {
+  if (!needs_user(apdu.ins)) return std::nullopt;
+  const std::uint32_t unit = Fields(apdu.data).unit();
+  auto& units = ctx.session<WscaSession>().units;
+  const auto it = units.find(unit);
+  if (it == units.end() || it->second.bound.empty()) return std::nullopt;
+  const Bytes expected = operation_binding(apdu.ins, apdu.p1, crypto::sha256(apdu.data));
+  if (!secure_equal(expected, it->second.bound)) {
+    it->second.end_authentication();
+    throw_sw(Sw::security_status_not_satisfied);
+  }
+  return unit;
 }
 
 class WscaApplet final : public card::Applet {
@@ -109,6 +185,11 @@ class WscaApplet final : public card::Applet {
       throw_sw(Sw::incorrect_data);
     }
     for (const auto& it : items) {
+      if (it.tag() == 0x82) {  // 82 = 00: no escalating PIN delays (the local PKCS#11 store)
+        if (it.value() != Bytes{0x00}) throw_sw(Sw::incorrect_data);
+        ctx.persistent().put(kNoPinDelays, ByteView(it.value()));
+        continue;
+      }
       if (it.tag() != 0x81) throw_sw(Sw::incorrect_data);
       p256_key(it.value());
       ctx.persistent().put(kProviderKey, ByteView(it.value()));
@@ -118,6 +199,20 @@ class WscaApplet final : public card::Applet {
   ResponseApdu process(const CommandApdu& apdu, AppletContext& ctx) override {
     if (ctx.selecting()) return card::default_select_response(apdu, ctx.instance_aid());
     if ((apdu.cla & 0x80) == 0) throw_sw(Sw::cla_not_supported);  // proprietary class, any channel
+    const std::optional<std::uint32_t> bound_unit = use_binding(apdu, ctx);
+    if (!bound_unit) return dispatch(apdu, ctx);
+    try {
+      ResponseApdu r = dispatch(apdu, ctx);
+      ctx.session<WscaSession>().units[*bound_unit].end_authentication();
+      return r;
+    } catch (...) {
+      ctx.session<WscaSession>().units[*bound_unit].end_authentication();
+      throw;
+    }
+  }
+
+ private:
+  ResponseApdu dispatch(const CommandApdu& apdu, AppletContext& ctx) const {
     switch (static_cast<Ins>(apdu.ins)) {
       case Ins::get_challenge: return get_challenge(apdu, ctx);
       case Ins::create_unit: return create_unit_cmd(apdu, ctx);
@@ -137,7 +232,6 @@ class WscaApplet final : public card::Applet {
     }
   }
 
- private:
   static void check_p1p2(const CommandApdu& apdu) {
     if (apdu.p1 != 0 || apdu.p2 != 0) throw_sw(Sw::incorrect_p1p2);
   }
@@ -221,12 +315,14 @@ class WscaApplet final : public card::Applet {
     auto& s = ctx.session<WscaSession>();
     const Bytes challenge = take_challenge(s.units[unit].challenge);
     const UnitMeta meta = read_meta(ctx.persistent(), unit);
+    const Tlv* op = f.find(tag::operation);  // optional: the one operation this authentication allows
+    if (op && op->value().size() != kOperationBindingSize) throw_sw(Sw::incorrect_data);
     check_signature(apdu, f, p256_key(meta.device_key), challenge);
-    s.units[unit].authenticated_at.reset();  // a device-signed attempt ends the previous authentication
-    s.units[unit].fresh = false;
+    s.units[unit].end_authentication();  // a device-signed attempt ends the previous authentication
+    if (pin_delay_left(ctx, unit) > 0) throw_sw(kSwPinDelay);  // not counted
     const auto items = open_envelope(ctx, apdu, f, unit, challenge);
-    pin_of(unit).verify(ctx, envelope_item(items, envelope_tag::pin));
-    mark_authenticated(ctx, unit);
+    verify_pin(ctx, unit, envelope_item(items, envelope_tag::pin));
+    mark_authenticated(ctx, unit, op ? ByteView(op->value()) : ByteView{});
     return {};
   }
 
@@ -245,6 +341,7 @@ class WscaApplet final : public card::Applet {
     if (new_pin && !pin.conforms(new_pin->value())) throw_sw(Sw::incorrect_data);  // before a PUK try
     puk.verify(ctx, envelope_item(items, envelope_tag::puk));
     puk.invalidate(ctx);
+    if (ctx.persistent().contains(delay_record(unit))) ctx.persistent().erase(delay_record(unit));
     if (new_pin)
       pin.reset(ctx, ByteView(new_pin->value()));
     else
@@ -271,6 +368,7 @@ class WscaApplet final : public card::Applet {
     const std::uint32_t unit = Fields(apdu.data).unit();
     require_active_unit(ctx, unit);
     pin_of(unit).reset(ctx, std::nullopt);
+    if (ctx.persistent().contains(delay_record(unit))) ctx.persistent().erase(delay_record(unit));
     return {};
   }
 
@@ -300,6 +398,11 @@ class WscaApplet final : public card::Applet {
     if (!meta.device_key.empty()) append_tlv(body, tag::device_key, meta.device_key);
     if (pin_of(unit).is_set(p)) append_tlv(body, tag::pin_tries, Bytes{pin_of(unit).tries_left(p)});
     if (puk_of(unit).is_set(p)) append_tlv(body, tag::puk_tries, Bytes{puk_of(unit).tries_left(p)});
+    if (const std::uint32_t left = pin_delay_left(ctx, unit); left > 0) {
+      Bytes l;
+      put_u32(l, left);
+      append_tlv(body, tag::pin_delay, l);
+    }
     return {tlv_encode(tag::unit_template, body), 0x9000};
   }
 };

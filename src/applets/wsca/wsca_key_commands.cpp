@@ -173,6 +173,52 @@ ResponseApdu delete_key(const CommandApdu& apdu, AppletContext& ctx) {
   return {};
 }
 
+// BIND KEYS: every named key of the unit signs one transcript (the nonce and all the keys), so a
+// verifier sees that the same WSCA unit holds all of them. Each key under its own policy; at most
+// one authentication is consumed (per-use keys).
+ResponseApdu bind_keys(const CommandApdu& apdu, AppletContext& ctx) {
+  check_p1p2(apdu);
+  const Fields f(apdu.data);
+  const std::uint32_t unit = f.unit();
+  const ByteView nonce = f.require(tag::nonce);
+  const ByteView ids = f.require(tag::key_ids);
+  if (nonce.size() > kMaxBindingNonce || ids.size() % 4 != 0 || ids.size() / 4 > kMaxBoundKeys)
+    throw_sw(Sw::incorrect_data);
+  require_active_unit(ctx, unit);
+  Bytes transcript(as_bytes(kBindingContext).begin(), as_bytes(kBindingContext).end());
+  put_u32(transcript, unit);
+  transcript.push_back(static_cast<std::uint8_t>(nonce.size()));
+  append(transcript, nonce);
+  transcript.push_back(static_cast<std::uint8_t>(ids.size() / 4));
+  std::vector<std::pair<std::uint32_t, KeyInfo>> keys;
+  bool per_use = false;
+  for (std::size_t i = 0; i < ids.size(); i += 4) {
+    const std::uint32_t key_id = get_u32(ids.subspan(i, 4));
+    for (const auto& k : keys)
+      if (k.first == key_id) throw_sw(Sw::incorrect_data);  // each key once
+    KeyInfo info = key_info_or_6a88(ctx, unit, key_id);
+    require_user_auth(ctx, unit, info.window);
+    per_use = per_use || info.policy == KeyPolicy::per_use;
+    put_u32(transcript, key_id);
+    transcript.push_back(curve_code(info.curve));
+    transcript.push_back(static_cast<std::uint8_t>(info.public_point.size()));
+    append(transcript, info.public_point);
+    keys.emplace_back(key_id, std::move(info));
+  }
+  if (per_use) {
+    auto& s = ctx.session<WscaSession>().units[unit];
+    if (!s.fresh) throw_sw(Sw::security_status_not_satisfied);
+    s.fresh = false;
+  }
+  Bytes out = tlv_encode(tag::transcript, transcript);
+  for (const auto& [key_id, info] : keys) {
+    const auto hash = info.curve == crypto::Curve::p384 ? crypto::SignatureHash::sha384 : crypto::SignatureHash::sha256;
+    append_tlv(out, tag::key_proof,
+               crypto::ecdsa_sign(*private_key(ctx, unit, key_id), hash, transcript, crypto::EcdsaFormat::raw));
+  }
+  return {out, 0x9000};
+}
+
 ResponseApdu data_object(const CommandApdu& apdu, AppletContext& ctx) {
   check_p1p2(apdu);
   const Fields f(apdu.data);
@@ -213,6 +259,7 @@ ResponseApdu process_key_command(const CommandApdu& apdu, AppletContext& ctx) {
     case Ins::put_data:
     case Ins::get_data:
     case Ins::delete_data: return data_object(apdu, ctx);
+    case Ins::bind_keys: return bind_keys(apdu, ctx);
     default: throw_sw(Sw::ins_not_supported);
   }
 }

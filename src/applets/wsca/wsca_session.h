@@ -24,6 +24,13 @@ struct UnitSession {
   Bytes challenge;  // one-time, from GET CHALLENGE; consumed by the next authentication command
   std::optional<std::chrono::system_clock::time_point> authenticated_at;
   bool fresh = false;  // an authentication not yet consumed by a per-use key
+  Bytes bound;         // D5 of the authentication: the one command it allows (empty: any, in its window)
+
+  void end_authentication() {
+    authenticated_at.reset();
+    fresh = false;
+    bound.clear();
+  }
 };
 
 // Transient per channel (Java Card CLEAR_ON_DESELECT): gone on deselect, reset and power off.

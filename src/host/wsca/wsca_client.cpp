@@ -2,6 +2,7 @@
 
 #include "crypto/ecdh_envelope.h"
 #include "crypto/ecdsa.h"
+#include "crypto/hash.h"
 #include "iso7816/status_word.h"
 #include "util/tlv.h"
 
@@ -73,31 +74,33 @@ std::uint32_t WscaClient::create_unit(std::optional<ByteView> puk,
 }
 
 void WscaClient::signed_envelope_command(Ins ins, std::uint32_t unit, const crypto::EcPrivateKey& device_key,
-                                         ByteView device_key_field, const SecureBytes& plaintext) {
+                                         ByteView device_key_field, const SecureBytes& plaintext,
+                                         ByteView operation) {
   const UnitInfo info = unit_info(unit);
   const auto ka = crypto::EcPublicKey::from_point(crypto::Curve::p256, info.ka_public_key);
   const Bytes chal = challenge(unit);
   const auto env = crypto::ecdh_envelope_seal(ka, chal, as_bytes(kEnvelopeInfo), envelope_aad(ins, unit),
                                               plaintext.view());
   const Bytes box = concat({env.iv, env.box});
-  const Bytes d = signed_part(unit, device_key_field, env.ephemeral_point, box);
+  const Bytes d = signed_part(unit, device_key_field, operation, env.ephemeral_point, box);
   const Bytes sig = crypto::ecdsa_sign(device_key, crypto::SignatureHash::sha256,
                                        auth_signing_input(ins, chal, d), crypto::EcdsaFormat::raw);
-  send_signed(ins, unit, device_key_field, env.ephemeral_point, box, sig);
+  send_signed(ins, unit, device_key_field, operation, env.ephemeral_point, box, sig);
 }
 
-Bytes WscaClient::signed_part(std::uint32_t unit, ByteView device_key_field, ByteView ephemeral_key,
-                              ByteView envelope) {
+Bytes WscaClient::signed_part(std::uint32_t unit, ByteView device_key_field, ByteView operation,
+                              ByteView ephemeral_key, ByteView envelope) {
   Bytes d = unit_field(unit);
   if (!device_key_field.empty()) append_tlv(d, tag::device_key, device_key_field);
+  if (!operation.empty()) append_tlv(d, tag::operation, operation);
   append_tlv(d, tag::ephemeral_key, ephemeral_key);
   append_tlv(d, tag::envelope, envelope);
   return d;
 }
 
-void WscaClient::send_signed(Ins ins, std::uint32_t unit, ByteView device_key_field, ByteView ephemeral_key,
-                             ByteView envelope, ByteView signature) {
-  Bytes d = signed_part(unit, device_key_field, ephemeral_key, envelope);
+void WscaClient::send_signed(Ins ins, std::uint32_t unit, ByteView device_key_field, ByteView operation,
+                             ByteView ephemeral_key, ByteView envelope, ByteView signature) {
+  Bytes d = signed_part(unit, device_key_field, operation, ephemeral_key, envelope);
   append_tlv(d, tag::signature, signature);
   command(ins, d);
 }
@@ -120,6 +123,42 @@ void WscaClient::activate(std::uint32_t unit, const crypto::EcPrivateKey& device
 
 void WscaClient::authenticate(std::uint32_t unit, const crypto::EcPrivateKey& device_key, ByteView pin) {
   signed_envelope_command(Ins::authenticate, unit, device_key, {}, envelope_tlv(envelope_tag::pin, pin));
+}
+
+void WscaClient::authenticate_for(std::uint32_t unit, const crypto::EcPrivateKey& device_key, ByteView pin,
+                                  ByteView operation) {
+  signed_envelope_command(Ins::authenticate, unit, device_key, {}, envelope_tlv(envelope_tag::pin, pin),
+                          operation);
+}
+
+Bytes WscaClient::binding(Ins ins, std::uint8_t p1, ByteView data) {
+  return operation_binding(static_cast<std::uint8_t>(ins), p1, crypto::sha256(data));
+}
+
+Bytes WscaClient::unit_data(std::uint32_t unit) {
+  return unit_field(unit);
+}
+
+Bytes WscaClient::key_data(std::uint32_t unit, std::uint32_t key_id) {
+  return unit_key_fields(unit, key_id);
+}
+
+Bytes WscaClient::sign_data(std::uint32_t unit, std::uint32_t key_id, ByteView digest) {
+  Bytes d = unit_key_fields(unit, key_id);
+  append_tlv(d, tag::digest, digest);
+  return d;
+}
+
+Bytes WscaClient::generate_data(std::uint32_t unit, CurveCode curve, KeyPolicy policy, std::uint16_t window,
+                                ByteView label) {
+  Bytes d = unit_field(unit);
+  append_tlv(d, tag::curve, Bytes{static_cast<std::uint8_t>(curve)});
+  append_tlv(d, tag::policy, Bytes{static_cast<std::uint8_t>(policy)});
+  Bytes w;
+  put_u16(w, window);
+  append_tlv(d, tag::window, w);
+  if (!label.empty()) append_tlv(d, tag::label, label);
+  return d;
 }
 
 void WscaClient::unblock(std::uint32_t unit, const crypto::EcPrivateKey& device_key, ByteView puk,
@@ -157,6 +196,7 @@ UnitInfo WscaClient::unit_info(std::uint32_t unit) {
   if (const Tlv* d = t.find(tag::device_key)) u.device_key = d->value();
   if (const Tlv* p = t.find(tag::pin_tries); p && p->value().size() == 1) u.pin_tries = p->value()[0];
   if (const Tlv* p = t.find(tag::puk_tries); p && p->value().size() == 1) u.puk_tries = p->value()[0];
+  if (const Tlv* p = t.find(tag::pin_delay); p && p->value().size() == 4) u.pin_delay = get_u32(p->value());
   return u;
 }
 
@@ -179,20 +219,11 @@ KeyInfo WscaClient::parse_key_template(ByteView data) {
 
 KeyInfo WscaClient::generate_key(std::uint32_t unit, CurveCode curve, KeyPolicy policy, std::uint16_t window,
                                  ByteView label) {
-  Bytes d = unit_field(unit);
-  append_tlv(d, tag::curve, Bytes{static_cast<std::uint8_t>(curve)});
-  append_tlv(d, tag::policy, Bytes{static_cast<std::uint8_t>(policy)});
-  Bytes w;
-  put_u16(w, window);
-  append_tlv(d, tag::window, w);
-  if (!label.empty()) append_tlv(d, tag::label, label);
-  return parse_key_template(command(Ins::generate_key, d));
+  return parse_key_template(command(Ins::generate_key, generate_data(unit, curve, policy, window, label)));
 }
 
 Bytes WscaClient::sign(std::uint32_t unit, std::uint32_t key_id, ByteView digest, bool der) {
-  Bytes d = unit_key_fields(unit, key_id);
-  append_tlv(d, tag::digest, digest);
-  return command(Ins::sign, d, der ? kSignDer : kSignRaw);
+  return command(Ins::sign, sign_data(unit, key_id, digest), der ? kSignDer : kSignRaw);
 }
 
 SecureBytes WscaClient::ecdh(std::uint32_t unit, std::uint32_t key_id, ByteView peer_point) {
@@ -219,6 +250,31 @@ std::vector<std::uint32_t> WscaClient::list_keys(std::uint32_t unit) {
 
 void WscaClient::delete_key(std::uint32_t unit, std::uint32_t key_id) {
   command(Ins::delete_key, unit_key_fields(unit, key_id));
+}
+
+Bytes WscaClient::bind_keys_data(std::uint32_t unit, ByteView nonce, const std::vector<std::uint32_t>& key_ids) {
+  Bytes d = unit_field(unit);
+  append_tlv(d, tag::nonce, nonce);
+  Bytes ids;
+  for (std::uint32_t k : key_ids) put_u32(ids, k);
+  append_tlv(d, tag::key_ids, ids);
+  return d;
+}
+
+WscaClient::KeyBinding WscaClient::bind_keys(std::uint32_t unit, ByteView nonce,
+                                             const std::vector<std::uint32_t>& key_ids) {
+  const auto items = parse_tlv(command(Ins::bind_keys, bind_keys_data(unit, nonce, key_ids)));
+  KeyBinding b;
+  for (const auto& t : items) {
+    if (t.tag() == tag::transcript && b.transcript.empty())
+      b.transcript = t.value();
+    else if (t.tag() == tag::key_proof)
+      b.proofs.push_back(t.value());
+    else
+      fail(Errc::parse, "WSCA: malformed BIND KEYS answer");
+  }
+  if (b.transcript.empty() || b.proofs.size() != key_ids.size()) fail(Errc::parse, "WSCA: malformed BIND KEYS answer");
+  return b;
 }
 
 void WscaClient::put_data(std::uint32_t unit, std::uint16_t object_id, ByteView value) {

@@ -33,6 +33,7 @@ struct UnitInfo {
   Bytes ka_public_key;
   Bytes device_key;
   std::optional<std::uint8_t> pin_tries, puk_tries;
+  std::uint32_t pin_delay = 0;  // seconds until the next PIN attempt is accepted
 };
 
 struct KeyInfo {
@@ -55,6 +56,18 @@ class WscaClient {
   std::uint32_t create_unit(std::optional<ByteView> puk, std::optional<ByteView> expected_device_key);
   void activate(std::uint32_t unit, const crypto::EcPrivateKey& device_key, ByteView pin);
   void authenticate(std::uint32_t unit, const crypto::EcPrivateKey& device_key, ByteView pin);
+  // AUTHENTICATE bound to one operation (operation_binding(), tag D5): the authentication allows
+  // exactly that command and ends with it.
+  void authenticate_for(std::uint32_t unit, const crypto::EcPrivateKey& device_key, ByteView pin,
+                        ByteView operation);
+  // The binding of the command `ins` / `p1` with this data field: INS || P1 || SHA-256(data).
+  static Bytes binding(iso7816::wsca::Ins ins, std::uint8_t p1, ByteView data);
+  // Data fields of the operations, as sign() etc. send them (to compute their binding first).
+  static Bytes unit_data(std::uint32_t unit);
+  static Bytes key_data(std::uint32_t unit, std::uint32_t key_id);
+  static Bytes sign_data(std::uint32_t unit, std::uint32_t key_id, ByteView digest);
+  static Bytes generate_data(std::uint32_t unit, iso7816::wsca::CurveCode curve, iso7816::wsca::KeyPolicy policy,
+                             std::uint16_t window, ByteView label);
   void unblock(std::uint32_t unit, const crypto::EcPrivateKey& device_key, ByteView puk,
                std::optional<ByteView> new_pin);
   void provider_authenticate(const crypto::EcPrivateKey& provider_key);
@@ -71,6 +84,14 @@ class WscaClient {
   std::vector<std::uint32_t> list_keys(std::uint32_t unit);
   void delete_key(std::uint32_t unit, std::uint32_t key_id);
 
+  // BIND KEYS: the transcript (docs/WSCA.md) and each key's signature over it, in key order.
+  struct KeyBinding {
+    Bytes transcript;
+    std::vector<Bytes> proofs;
+  };
+  KeyBinding bind_keys(std::uint32_t unit, ByteView nonce, const std::vector<std::uint32_t>& key_ids);
+  static Bytes bind_keys_data(std::uint32_t unit, ByteView nonce, const std::vector<std::uint32_t>& key_ids);
+
   void put_data(std::uint32_t unit, std::uint16_t object_id, ByteView value);
   SecureBytes get_data(std::uint32_t unit, std::uint16_t object_id);
   void delete_data(std::uint32_t unit, std::uint16_t object_id);
@@ -80,13 +101,14 @@ class WscaClient {
   // GET CHALLENGE: 32 one-time bytes for `unit` (kProviderUnit: the provider), kept in this
   // channel's session until the next authentication command for that unit consumes them.
   Bytes challenge(std::uint32_t unit);
-  // What a device signs after the challenge (docs/WSCA.md): C0 unit, [C3 device key], C4, C5.
-  static Bytes signed_part(std::uint32_t unit, ByteView device_key_field, ByteView ephemeral_key,
-                           ByteView envelope);
+  // What a device signs after the challenge (docs/WSCA.md): C0 unit, [C3 device key],
+  // [D5 operation], C4, C5.
+  static Bytes signed_part(std::uint32_t unit, ByteView device_key_field, ByteView operation,
+                           ByteView ephemeral_key, ByteView envelope);
   // Sends ACTIVATE / AUTHENTICATE / UNBLOCK exactly as a wallet instance elsewhere prepared it
-  // (sealed PIN, device signature) — for a relay such as sesamed's HTTPS API, which never sees
-  // the PIN or the device key.
-  void send_signed(iso7816::wsca::Ins ins, std::uint32_t unit, ByteView device_key_field,
+  // (sealed PIN, device signature, and for AUTHENTICATE the D5 operation binding it signed; empty:
+  // none) — for a relay such as sesamed's HTTPS API, which never sees the PIN or the device key.
+  void send_signed(iso7816::wsca::Ins ins, std::uint32_t unit, ByteView device_key_field, ByteView operation,
                    ByteView ephemeral_key, ByteView envelope, ByteView signature);
 
  private:
@@ -95,7 +117,7 @@ class WscaClient {
   // A device-signed command carrying a PIN envelope (ACTIVATE, AUTHENTICATE, UNBLOCK).
   void signed_envelope_command(iso7816::wsca::Ins ins, std::uint32_t unit,
                                const crypto::EcPrivateKey& device_key, ByteView device_key_field,
-                               const SecureBytes& envelope_plaintext);
+                               const SecureBytes& envelope_plaintext, ByteView operation = {});
 
   Reader& reader_;
   Bytes aid_;

@@ -8,6 +8,9 @@
 //   node verify_key_attestation.mjs jws <input.json>        input: {jws, jwk}     compactVerify
 //   node verify_key_attestation.mjs proof <input.json>      input: {jwt, jwk, aud, nonce}
 //   node verify_key_attestation.mjs wia <input.json>        input: {jwt, ca_pem, client_id, device_jwk, unit, status_uri}
+//   node verify_key_attestation.mjs binding <input.json>    input: {jwt, ca_pem, nonce, unit, key_ids, jwks}
+//     the key binding: x5c chain and signature, then the transcript rebuilt here from nonce, unit,
+//     key ids and JWKs (docs/WSCA.md, BIND KEYS), and each key's proof verified over it (WebCrypto).
 //   node verify_key_attestation.mjs statuslist <input.json> input: {jwt, ca_pem, uri, idx}
 //     prints the status of idx.
 // Prints one JSON object; exits 1 on any failed check (the message says which).
@@ -157,6 +160,39 @@ async function wia(input) {
   return { ok: true };
 }
 
+async function binding(input) {
+  const { payload } = await verifyWithX5c(input.jwt, input.ca_pem, ['wsca-key-binding+jwt']);
+  const now = Math.floor(Date.now() / 1000);
+  check(Number.isInteger(payload.exp) && payload.exp > now, 'exp is in the future');
+  check(payload.nonce === input.nonce, 'nonce');
+  const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+  const nonce = Buffer.from(input.nonce, 'utf8');
+  const parts = [Buffer.from('sesame/wsca/binding/v1'), u32(input.unit), Buffer.from([nonce.length]), nonce,
+    Buffer.from([input.jwks.length])];
+  for (let i = 0; i < input.jwks.length; i++) {
+    const j = input.jwks[i];
+    const point = Buffer.concat([Buffer.from([4]), Buffer.from(j.x, 'base64url'), Buffer.from(j.y, 'base64url')]);
+    parts.push(u32(input.key_ids[i]), Buffer.from([j.crv === 'P-384' ? 2 : 1]), Buffer.from([point.length]), point);
+  }
+  const transcript = Buffer.concat(parts);
+  check(Buffer.from(payload.transcript, 'base64url').equals(transcript), 'the transcript is nonce, unit and keys');
+  check(Array.isArray(payload.keys) && payload.keys.length === input.jwks.length, 'one proof per key');
+  for (let i = 0; i < input.jwks.length; i++) {
+    const j = payload.keys[i].jwk;
+    check(j.x === input.jwks[i].x && j.y === input.jwks[i].y && !('d' in j), `key ${i} is the requested key`);
+    const hash = j.crv === 'P-384' ? 'SHA-384' : 'SHA-256';
+    const key = await webcrypto.subtle.importKey('jwk', { kty: 'EC', crv: j.crv, x: j.x, y: j.y },
+      { name: 'ECDSA', namedCurve: j.crv }, false, ['verify']);
+    const sig = Buffer.from(payload.keys[i].proof, 'base64url');
+    check(await webcrypto.subtle.verify({ name: 'ECDSA', hash }, key, sig, transcript), `key ${i}'s proof verifies`);
+    const other = Buffer.from(transcript);
+    other[27] ^= 1;  // the nonce's first byte
+    check(!(await webcrypto.subtle.verify({ name: 'ECDSA', hash }, key, sig, other)),
+      `key ${i}'s proof does not cover another nonce`);
+  }
+  return { ok: true, keys: payload.keys.length };
+}
+
 async function statuslist(input) {
   const { payload } = await verifyWithX5c(input.jwt, input.ca_pem, ['statuslist+jwt']);
   check(payload.sub === input.uri, 'sub is the list URI');
@@ -168,7 +204,7 @@ async function statuslist(input) {
 
 const [mode, file] = process.argv.slice(2);
 const input = JSON.parse(readFileSync(file, 'utf8'));
-const modes = { attestation, jws, proof, statuslist, wia };
+const modes = { attestation, binding, jws, proof, statuslist, wia };
 check(mode in modes, `mode ${mode}`);
 modes[mode](input).then(
   (r) => console.log(JSON.stringify(r)),

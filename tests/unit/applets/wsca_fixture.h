@@ -16,6 +16,7 @@
 #include "crypto/ec_key.h"
 #include "crypto/ecdh_envelope.h"
 #include "crypto/ecdsa.h"
+#include "crypto/hash.h"
 #include "crypto/random.h"
 #include "iso7816/apdu.h"
 #include "iso7816/wsca_protocol.h"
@@ -43,7 +44,15 @@ struct SignedCommand {
   Bytes challenge;
   Bytes device_field;  // C3 (ACTIVATE only)
   crypto::EcdhEnvelope envelope;
+  Bytes operation;  // D5 (AUTHENTICATE bound to one operation)
 };
+
+// D5: INS || P1 || SHA-256(data), computed here with OpenSSL's one-shot SHA256 through crypto::hash.
+inline Bytes binding_of(Ins ins, std::uint8_t p1, ByteView data) {
+  Bytes b{static_cast<std::uint8_t>(ins), p1};
+  append(b, crypto::sha256(data));
+  return b;
+}
 
 // Builds and sends WSCA commands; transmit() reaches the card.
 class WscaDriver {
@@ -118,7 +127,7 @@ class WscaDriver {
 
   // A fresh challenge and an envelope holding `plaintext`, sealed as the applet expects.
   SignedCommand prepare(Ins ins, std::uint32_t unit, ByteView plaintext, int channel = 0) {
-    SignedCommand c{ins, unit, challenge(unit, channel), {}, {}};
+    SignedCommand c{ins, unit, challenge(unit, channel), {}, {}, {}};
     c.envelope = crypto::ecdh_envelope_seal(ka_key(unit), c.challenge, as_bytes(kEnvelopeInfo),
                                             envelope_aad(ins, unit), plaintext);
     return c;
@@ -126,6 +135,7 @@ class WscaDriver {
   static Bytes body(const SignedCommand& c) {
     Bytes d = unit_field(c.unit);
     if (!c.device_field.empty()) append_tlv(d, tag::device_key, c.device_field);
+    if (!c.operation.empty()) append_tlv(d, tag::operation, c.operation);
     append_tlv(d, tag::ephemeral_key, c.envelope.ephemeral_point);
     append_tlv(d, tag::envelope, concat({c.envelope.iv, c.envelope.box}));
     return d;
@@ -152,6 +162,18 @@ class WscaDriver {
   std::uint16_t authenticate(std::uint32_t unit, const crypto::EcPrivateKey& device, const std::string& pin,
                              int channel = 0) {
     return send_signed(prepare(Ins::authenticate, unit, pin_tlv(pin), channel), device, channel);
+  }
+  // AUTHENTICATE bound to the command (ins, p1, data).
+  std::uint16_t authenticate_for(std::uint32_t unit, const crypto::EcPrivateKey& device, const std::string& pin,
+                                 Ins ins, std::uint8_t p1, ByteView data) {
+    auto c = prepare(Ins::authenticate, unit, pin_tlv(pin));
+    c.operation = binding_of(ins, p1, data);
+    return send_signed(c, device);
+  }
+  static Bytes sign_data(std::uint32_t unit, std::uint32_t key, ByteView digest) {
+    Bytes d = unit_key(unit, key);
+    append_tlv(d, tag::digest, digest);
+    return d;
   }
   // A unit created, activated with `device` and PIN 123456, and authenticated on channel 0.
   std::uint32_t active_unit(const crypto::EcPrivateKey& device) {

@@ -80,11 +80,56 @@ TEST_F(WscaUnitsTest, WrongPinsLockTheUnitAfterFiveTries) {
   EXPECT_EQ(authenticate(u, device, "111111"), 0x63C4);
   EXPECT_EQ(authenticate(u, device, "123456"), 0x9000) << "success restores the counter";
   EXPECT_EQ(pin_tries(u), 5);
-  for (std::uint8_t left = 4; left > 0; --left) EXPECT_EQ(authenticate(u, device, "111111"), 0x63C0 | left);
+  const auto wait = [this] { now += std::chrono::seconds(pin_delay_after(5)); };  // past every delay
+  for (std::uint8_t left = 4; left > 0; --left) {
+    wait();
+    EXPECT_EQ(authenticate(u, device, "111111"), 0x63C0 | left);
+  }
+  wait();
   EXPECT_EQ(authenticate(u, device, "111111"), 0x63C0);
+  wait();
   EXPECT_EQ(authenticate(u, device, "123456"), 0x6983) << "blocked: even the right PIN";
   EXPECT_EQ(pin_tries(u), 0);
   EXPECT_EQ(sw(Ins::generate_key, unit_field(u)), 0x6982) << "a failed attempt ended the authentication";
+}
+
+// Escalating delays on top of the try limit, on the card runtime's clock (the fixture's `now`).
+TEST_F(WscaUnitsTest, WrongPinsEscalateDelaysThatAreDurableAndCostNoTry) {
+  const std::uint32_t u = active_unit(device);
+  const auto delay = [&]() -> std::uint32_t {
+    const Tlv info = unit_info(u);
+    const Tlv* d = info.find(tag::pin_delay);
+    return d ? get_u32(d->value()) : 0;
+  };
+  EXPECT_EQ(authenticate(u, device, "111111"), 0x63C4);
+  EXPECT_EQ(delay(), 0u) << "no delay after a single wrong PIN";
+  EXPECT_EQ(authenticate(u, device, "111111"), 0x63C3);
+  EXPECT_EQ(delay(), 30u);
+  EXPECT_EQ(authenticate(u, device, "123456"), kSwPinDelay) << "even the right PIN waits";
+  EXPECT_EQ(authenticate(u, intruder, "123456"), 0x6982) << "the device signature is still checked first";
+  now += std::chrono::seconds(29);
+  EXPECT_EQ(authenticate(u, device, "111111"), kSwPinDelay);
+  EXPECT_EQ(pin_tries(u), 3) << "attempts during a delay count no try";
+  now += std::chrono::seconds(1);
+  EXPECT_EQ(authenticate(u, device, "111111"), 0x63C2);
+  EXPECT_EQ(delay(), 120u) << "the delay grows with each wrong PIN";
+  // Durable: a new card object over the same store (as after a restart) still enforces it.
+  card = std::make_unique<card::Card>("wsca", store->open_card("wsca"), registry, [this] { return now; });
+  select(0);
+  now += std::chrono::seconds(60);
+  EXPECT_EQ(delay(), 60u);
+  EXPECT_EQ(authenticate(u, device, "123456"), kSwPinDelay);
+  now += std::chrono::seconds(60);
+  EXPECT_EQ(authenticate(u, device, "123456"), 0x9000) << "after the delay the right PIN works";
+  EXPECT_EQ(delay(), 0u);
+  EXPECT_EQ(pin_tries(u), 5);
+  EXPECT_EQ(authenticate(u, device, "111111"), 0x63C4) << "a success started the count again";
+  EXPECT_EQ(delay(), 0u);
+  // The PUK unblock ends a running delay too.
+  EXPECT_EQ(authenticate(u, device, "111111"), 0x63C3);
+  EXPECT_EQ(send_signed(prepare(Ins::unblock, u, pin_tlv("12345678", envelope_tag::puk)), device), 0x9000);
+  EXPECT_EQ(delay(), 0u);
+  EXPECT_EQ(authenticate(u, device, "123456"), 0x9000);
 }
 
 TEST_F(WscaUnitsTest, TheCounterIsDurableBeforeTheComparison) {
@@ -143,7 +188,10 @@ TEST_F(WscaUnitsTest, AlteredPinEnvelopesAreRefusedWithoutCountingATry) {
 
 TEST_F(WscaUnitsTest, UnblockWithThePukSetsANewPin) {
   const std::uint32_t u = active_unit(device);
-  for (int i = 0; i < 5; ++i) authenticate(u, device, "999999");
+  for (int i = 0; i < 5; ++i) {
+    now += std::chrono::seconds(pin_delay_after(5));  // past every delay
+    authenticate(u, device, "999999");
+  }
   ASSERT_EQ(pin_tries(u), 0);
   Bytes wrong = pin_tlv("87654321", envelope_tag::puk);
   append(wrong, pin_tlv("24680246", envelope_tag::new_pin));
@@ -234,7 +282,10 @@ TEST_F(WscaProviderTest, ProviderUnblockRestoresTheTriesAndKeepsThePin) {
   ASSERT_EQ(provider_auth(provider_key()), 0x9000);
   const std::uint32_t u = active_unit(device);
   select(0);  // a new session: the provider is no longer authenticated
-  for (int i = 0; i < 5; ++i) authenticate(u, device, "999999");
+  for (int i = 0; i < 5; ++i) {
+    now += std::chrono::seconds(pin_delay_after(5));  // past every delay
+    authenticate(u, device, "999999");
+  }
   EXPECT_EQ(sw(Ins::provider_unblock, unit_field(u)), 0x6982);
   ASSERT_EQ(provider_auth(provider_key()), 0x9000);
   EXPECT_EQ(sw(Ins::provider_unblock, unit_field(u)), 0x9000);

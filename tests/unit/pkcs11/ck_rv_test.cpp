@@ -16,6 +16,7 @@ TEST(CkRvTest, StatusWords) {
   EXPECT_EQ(ck_rv_of_sw(0x9000), CKR_OK);
   EXPECT_EQ(ck_rv_of_sw(0x6982), CKR_USER_NOT_LOGGED_IN);
   EXPECT_EQ(ck_rv_of_sw(0x6983), CKR_PIN_LOCKED);
+  EXPECT_EQ(ck_rv_of_sw(0x6601), CKR_PIN_LOCKED);  // a PIN delay is running (escalating delays)
   EXPECT_EQ(ck_rv_of_sw(0x6984), CKR_USER_PIN_NOT_INITIALIZED);
   EXPECT_EQ(ck_rv_of_sw(0x6985), CKR_FUNCTION_FAILED);
   EXPECT_EQ(ck_rv_of_sw(0x6A80), CKR_ARGUMENTS_BAD);

@@ -4,8 +4,11 @@
 // attributes, object search, secure erasure, unit isolation, threads, and the exported symbols.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -405,6 +408,60 @@ TEST_F(Pkcs11Test, ConcurrentSigning) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(good.load(), 50);
+}
+
+// Each token is a unit on a card of its own (docs/WSCA.md, "Slots and tokens"), so two tokens sign
+// in parallel; their keys survive C_Finalize / C_Initialize (the token files name slot and unit).
+TEST_F(Pkcs11Test, TwoTokensSignConcurrentlyAndPersist) {
+  const CK_SLOT_ID a = provision("alice");
+  const CK_SLOT_ID b = provision("bob", "654321", "87654321");
+  ASSERT_NE(a, b);
+  struct Tok {
+    CK_SLOT_ID slot;
+    std::string pin;
+    Pair pair;
+    std::optional<crypto::EcPublicKey> pub;
+  };
+  std::vector<Tok> toks = {{a, "123456", {}, {}}, {b, "654321", {}, {}}};
+  for (auto& t : toks) {
+    const CK_SESSION_HANDLE h = open(t.slot);
+    ASSERT_EQ(login(h, t.pin), CKR_OK);
+    t.pair = generate(h, kP256);
+    t.pub = public_key(h, t.pair.pub);
+  }
+  EXPECT_NE(toks[0].pair.priv, toks[1].pair.priv) << "handles name the token (both keys have id 1)";
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (const auto& t : toks)
+    threads.emplace_back([&, t] {
+      const CK_SESSION_HANDLE mine = open(t.slot);
+      for (int i = 0; i < 25; ++i) {
+        const Bytes digest = crypto::random_bytes(32);
+        Bytes sig;
+        if (sign(mine, CKM_ECDSA, t.pair.priv, digest, sig) == CKR_OK &&
+            crypto::ecdsa_verify_digest(*t.pub, digest, sig, crypto::EcdsaFormat::raw))
+          ++good;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good.load(), 50);
+  // The other token's key handle is not valid in this token's session.
+  Bytes sig;
+  const CK_SESSION_HANDLE ha = open(a);
+  EXPECT_EQ(sign(ha, CKM_ECDSA, toks[1].pair.priv, crypto::random_bytes(32), sig), CKR_KEY_HANDLE_INVALID);
+
+  ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
+  ASSERT_EQ(f->C_Initialize(nullptr), CKR_OK);
+  const auto ids = slots();
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), a), 1);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), b), 1);
+  for (const auto& t : toks) {
+    const CK_SESSION_HANDLE h = open(t.slot);
+    ASSERT_EQ(login(h, t.pin), CKR_OK);
+    const Bytes digest = crypto::random_bytes(32);
+    ASSERT_EQ(sign(h, CKM_ECDSA, t.pair.priv, digest, sig), CKR_OK);
+    EXPECT_TRUE(crypto::ecdsa_verify_digest(*t.pub, digest, sig, crypto::EcdsaFormat::raw));
+  }
 }
 
 // The module exports exactly its C_* functions (STYLE.md; OpenSC's module does the same).

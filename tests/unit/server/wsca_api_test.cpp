@@ -33,6 +33,8 @@ TEST(WscaProblem, EveryStatusWordHasOneAnswer) {
   EXPECT_EQ(wsca_problem_for_sw(0x63C3).name, "pin-incorrect");
   EXPECT_EQ(wsca_problem_for_sw(0x63C0).status, 403);
   EXPECT_EQ(wsca_problem_for_sw(0x6983).status, 423);
+  EXPECT_EQ(wsca_problem_for_sw(0x6601).status, 429);  // a PIN delay is running
+  EXPECT_EQ(wsca_problem_for_sw(0x6601).name, "pin-delay");
   EXPECT_EQ(wsca_problem_for_sw(0x6984).status, 409);
   EXPECT_EQ(wsca_problem_for_sw(0x6985).status, 409);
   EXPECT_EQ(wsca_problem_for_sw(0x6A80).status, 400);
