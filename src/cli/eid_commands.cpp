@@ -9,6 +9,8 @@
 #include "cli/reader_commands.h"
 #include "cli/secret_input.h"
 #include "crypto/any_key.h"
+#include "host/eid/eid_back_end_client.h"
+#include "host/eid/eid_front_end.h"
 #include "host/eid/eid_issuance.h"
 #include "host/eid/eid_reading.h"
 #include "host/eid/mrz.h"
@@ -25,6 +27,8 @@ struct EidCommands::Options {
   CLI::App* eid = nullptr;
   CLI::App* issue = nullptr;
   CLI::App* read = nullptr;
+  CLI::App* present = nullptr;
+  std::string back_end, back_end_ca, back_end_pin, transaction, handover_key;
   std::string identity, pki, seid, url, pcsc, cert, key, ca, pin_sha256, mrz, save_dir;
   std::vector<std::string> cscas, crls;
   // Secrets from the command line (visible in the process list: prefer the prompt for the PIN).
@@ -175,6 +179,42 @@ int read(EidCommands::Options& o, const std::string& state_dir, const std::strin
   return 1;
 }
 
+// The split middleware's front end: PACE here, the verification at the back end (docs/EID.md).
+int present(EidCommands::Options& o, const std::string& state_dir, const std::string& config_path) {
+  const int where = (o.url.empty() ? 0 : 1) + (o.pcsc.empty() ? 0 : 1) + (o.seid.empty() ? 0 : 1);
+  if (where != 1) fail(Errc::invalid_argument, "name exactly one card: SEID (state dir), --url racs://... or --pcsc READER");
+  eid::check_transaction_id(o.transaction);
+  eid::BackEndEndpoint endpoint;
+  eid::parse_back_end_url(o.back_end, endpoint);
+  endpoint.ca = o.back_end_ca;
+  endpoint.pin_sha256 = o.back_end_pin;
+  endpoint.timeout = std::chrono::milliseconds(o.timeout_ms);
+  eid::HttpsBackEndLink link(endpoint);  // refuses a back end that is not pinned
+  eid::PresentOptions po;
+  if (!o.handover_key.empty()) {
+    const crypto::PublicKey k = crypto::public_key_from_pem(server::read_text_file(o.handover_key));
+    const auto* ec = std::get_if<crypto::EcPublicKey>(&k);
+    if (!ec) fail(Errc::invalid_argument, "--handover-key: not an EC public key");
+    po.handover_key = *ec;
+  }
+  std::vector<eid::PacePassword> pw = passwords(o);
+  if (pw.size() != 1) fail(Errc::invalid_argument, "present: give one of --pin, --can or --mrz (or none: PIN prompt)");
+  eid::PresentResult result;
+  try {
+    with_card_reader({o.seid, o.url, o.pcsc, o.cert, o.key, o.ca, o.pin_sha256, o.timeout_ms}, state_dir, config_path,
+                     [&](host::Reader& reader) {
+                       reader.connect();
+                       result = eid::present_eid(reader, pw.front(), o.transaction, link, po);
+                     });
+  } catch (const eid::BackEndRefused& e) {
+    std::cerr << "sesame: eID presentation failed: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "Transaction " << o.transaction << ": the back end verified the card (" << result.commands_relayed
+            << " commands relayed); the relying party fetches the DigitalID\n";
+  return 0;
+}
+
 }  // namespace
 
 EidCommands::EidCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
@@ -206,6 +246,24 @@ EidCommands::EidCommands(CLI::App& app) : o_(std::make_unique<Options>()) {
   o.read->add_option("--csca", o.cscas, "trusted CSCA certificate(s), PEM (repeatable)")->required();
   o.read->add_option("--crl", o.crls, "CRL(s) of the CSCA, PEM: the Document Signer must not be revoked");
   o.read->add_option("--save", o.save_dir, "write the files read to this directory (dgN.bin, ef_sod.bin, ef_sod.p7)");
+
+  o.present = o.eid->add_subcommand("present", "split middleware front end: PACE here, verification by a back end");
+  o.present->add_option("SEID", o.seid, "a card of the local state dir");
+  o.present->add_option("--url", o.url, "a remote card: racs://host:port/SEID");
+  o.present->add_option("--pcsc", o.pcsc, "a card in this PC/SC reader");
+  o.present->add_option("--cert", o.cert, "RACS client certificate PEM (default: <state-dir>/pki/admin.pem)");
+  o.present->add_option("--key", o.key, "its private key PEM (default: <state-dir>/pki/admin.key)");
+  o.present->add_option("--ca", o.ca, "pin the RACS server's CA (default: <state-dir>/pki/ca.pem)");
+  o.present->add_option("--pin-sha256", o.pin_sha256, "pin the RACS server certificate: SHA-256 of its DER in hex");
+  o.present->add_option("--back-end", o.back_end, "the verification back end: https://host:port")->required();
+  o.present->add_option("--back-end-ca", o.back_end_ca, "pin the back end's CA certificate (PEM)");
+  o.present->add_option("--back-end-sha256", o.back_end_pin, "pin the back end's certificate: SHA-256 of its DER in hex");
+  o.present->add_option("--transaction", o.transaction, "the transaction ID the relying party gave")->required();
+  o.present->add_option("--handover-key", o.handover_key, "the back end's handover key (PEM; default: asked over the pinned TLS)");
+  o.present->add_option("--timeout-ms", o.timeout_ms, "timeout of each network step")->capture_default_str();
+  o.present->add_option("--pin", o.pin, "PACE with the PIN (default: asked on the terminal without echo)");
+  o.present->add_option("--can", o.can, "PACE with the CAN instead of the PIN");
+  o.present->add_option("--mrz", o.mrz, "PACE with the MRZ: DOCUMENT_NUMBER,YYMMDD(birth),YYMMDD(expiry)");
 }
 
 EidCommands::~EidCommands() = default;
@@ -215,6 +273,7 @@ bool EidCommands::parsed() const { return o_->eid->parsed(); }
 int EidCommands::run(const std::string& state_dir, const std::string& config_path) {
   Options& o = *o_;
   if (o.read->parsed()) return read(o, state_dir, config_path);
+  if (o.present->parsed()) return present(o, state_dir, config_path);
   server::ServerConfig config;
   if (!config_path.empty()) config = server::load_config(config_path);
   server::LocalState local(state_dir, config, /*create=*/true);

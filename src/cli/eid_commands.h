@@ -2,6 +2,8 @@
 //   sesame eid issue --identity id.json --pki D [--seid S] [--pin P --can C --puk K] [--parameter-id 13]
 //   sesame eid read [SEID | --url racs://host/SEID | --pcsc READER] [--pin P | --can C | --mrz DOC,YYMMDD,YYMMDD]
 //                   --csca csca.pem [--crl crl.pem]
+//   sesame eid present [SEID | --url ... | --pcsc ...] --back-end https://host:port
+//                      (--back-end-ca ca.pem | --back-end-sha256 HEX) --transaction TX [--pin P]
 // `read` asks for the PIN on the terminal (no echo) when no password is given; it exits non-zero
 // when any check fails.
 #pragma once

@@ -5,7 +5,7 @@
 namespace sesame::host::eid {
 
 SmChannel::SmChannel(Reader& reader, SecureBytes k_enc, SecureBytes k_mac)
-    : reader_(&reader), sm_(std::move(k_enc), std::move(k_mac)) {}
+    : reader_(&reader), k_enc_(k_enc), k_mac_(k_mac), sm_(std::move(k_enc), std::move(k_mac)) {}
 
 iso7816::ResponseApdu SmChannel::transmit(const iso7816::CommandApdu& plain) {
   if (broken_) fail(Errc::state, "secure messaging: the session has ended");

@@ -22,9 +22,13 @@ class SmChannel {
   bool broken() const { return broken_; }
   // The session's state (the split middleware hands it over; tests inspect the SSC).
   iso7816::SecureMessaging& session() { return sm_; }
+  // The session keys, for the split middleware's handover (host/eid/eid_handover.h) only.
+  const SecureBytes& k_enc() const { return k_enc_; }
+  const SecureBytes& k_mac() const { return k_mac_; }
 
  private:
   Reader* reader_;
+  SecureBytes k_enc_, k_mac_;
   iso7816::SecureMessaging sm_;
   bool broken_ = false;
 };
