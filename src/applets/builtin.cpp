@@ -3,6 +3,7 @@
 #include "applets/demo/demo_applet.h"
 #include "applets/eid/eid_applet.h"
 #include "applets/emv/emv_applets.h"
+#include "applets/keyring/keyring_applet.h"
 #include "applets/wsca/wsca_applet.h"
 
 namespace sesame::applets {
@@ -12,6 +13,7 @@ void register_builtin_applets(card::AppletRegistry& registry) {
   registry.add(eid::module());
   emv::register_modules(registry);
   registry.add(wsca::module());
+  registry.add(keyring::module());
 }
 
 card::AppletRegistry builtin_registry() {
