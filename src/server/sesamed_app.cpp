@@ -22,6 +22,7 @@
 #include "server/shutdown_signals.h"
 #include "server/status_routes.h"
 #include "server/wsca_routes.h"
+#include "server/eid_routes.h"
 #include "server/http/https_listener.h"
 #include "server/racs/access_tables.h"
 #include "server/racs/racs_audit.h"
@@ -173,9 +174,12 @@ void serve(card::CardService& cards, const std::vector<VpcdSlot>& slots, RacsSet
   http::Router router;
   add_status_routes(router, cards);
   std::unique_ptr<WscaApi> wsca_api;  // docs/WSCA.md, "HTTPS API"
+  std::unique_ptr<EidApi> eid_api;    // the eID split middleware's relay
   if (http_setup) {
     wsca_api = std::make_unique<WscaApi>(cards, locks, http_setup->wsca);
     wsca_api->add_routes(router);
+    eid_api = EidApi::load(http_setup->wsca.state_dir, http_setup->wsca.pki_dir);  // docs/EID.md
+    if (eid_api) eid_api->add_routes(router);
   }
   std::unique_ptr<http::HttpsListener> https_listener;
   if (http_setup)
