@@ -1,20 +1,17 @@
 #include "host/eid/eid_back_end_client.h"
 
-#include <asio.hpp>
-#include <asio/ssl.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "crypto/any_key.h"
 #include "crypto/tls_context.h"
+#include "host/tls_connection.h"
 #include "util/base64.h"
 #include "util/hex.h"
 
 namespace sesame::host::eid {
 
-using asio::ip::tcp;
 using nlohmann::json;
-using SslStream = asio::ssl::stream<tcp::socket>;
 
 namespace {
 
@@ -85,86 +82,39 @@ struct HttpsBackEndLink::Impl {
   explicit Impl(BackEndEndpoint e)
       : endpoint(std::move(e)),
         tls(make_tls(endpoint)),
-        ssl_ctx(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())) {}
+        conn(tls, endpoint.host, endpoint.port, endpoint.timeout,
+             "back end " + endpoint.host + ":" + std::to_string(endpoint.port)) {}
 
   BackEndEndpoint endpoint;
   crypto::TlsContext tls;
-  asio::io_context io;
-  asio::ssl::context ssl_ctx;
-  std::unique_ptr<SslStream> stream;
+  TlsConnection conn;
   std::string rbuf;
 
-  std::string where() const { return "back end " + endpoint.host + ":" + std::to_string(endpoint.port); }
+  const std::string& where() const { return conn.label(); }
 
   void drop() {
-    if (!stream) return;
-    asio::error_code ignored;
-    stream->lowest_layer().close(ignored);
-    io.restart();
-    io.run();
-    stream.reset();
+    conn.close();
     rbuf.clear();
   }
 
-  template <class Start>
-  asio::error_code run(Start&& start, const char* what) {
-    std::optional<asio::error_code> result;
-    start([&result](const asio::error_code& ec) { result = ec; });
-    io.restart();
-    io.run_for(endpoint.timeout);
-    if (!result) {
-      drop();
-      fail(Errc::io, where() + ": " + what + " timed out");
-    }
-    return *result;
-  }
-
   void connect() {
-    drop();
-    tcp::resolver resolver(io);
-    asio::error_code ec;
-    const auto endpoints = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
-    if (ec) fail(Errc::io, where() + ": cannot resolve: " + ec.message());
-    stream = std::make_unique<SslStream>(io, ssl_ctx);
-    ec = run(
-        [&](auto done) {
-          asio::async_connect(stream->lowest_layer(), endpoints,
-                              [done](const asio::error_code& e, const tcp::endpoint&) { done(e); });
-        },
-        "connect");
-    if (ec) {
-      drop();
-      fail(Errc::io, where() + ": cannot connect: " + ec.message());
-    }
-    stream->lowest_layer().set_option(tcp::no_delay(true));
-    crypto::tls_set_peer_host(stream->native_handle(), endpoint.host);
-    ec = run([&](auto done) { stream->async_handshake(asio::ssl::stream_base::client, done); },
-             "TLS handshake");
-    if (ec) {
-      std::string why = crypto::tls_verify_error(stream->native_handle());
-      if (why.empty()) why = ec.message();
-      drop();
-      fail(Errc::crypto, where() + ": TLS handshake failed (not the pinned back end?): " + why);
-    }
+    rbuf.clear();
+    conn.connect(" (not the pinned back end?)");
   }
 
-  // Reads until `rbuf` holds at least `n` bytes, or (n == 0) a header end.
+  // Reads what arrives next into `rbuf`.
   void read_more() {
-    std::array<char, 8192> buf{};
-    std::size_t got = 0;
-    const asio::error_code ec = run(
-        [&](auto done) {
-          stream->async_read_some(asio::buffer(buf), [&got, done](const asio::error_code& e, std::size_t k) {
-            got = k;
-            done(e);
-          });
-        },
-        "read");
-    if (ec) {
-      drop();
-      fail(Errc::io, where() + ": the connection ended: " + ec.message());
+    bool open = false;
+    try {
+      open = conn.read_some(rbuf);
+    } catch (...) {
+      rbuf.clear();
+      throw;
     }
-    rbuf.append(buf.data(), got);
+    if (!open) {
+      drop();
+      fail(Errc::io, where() + ": the connection ended");
+    }
     if (rbuf.size() > kMaxResponse) {
       drop();
       fail(Errc::parse, where() + ": response too large");
@@ -172,21 +122,17 @@ struct HttpsBackEndLink::Impl {
   }
 
   HttpResponse exchange(const std::string& method, const std::string& path, const std::string& body) {
-    if (!stream) connect();
+    if (!conn.is_open()) connect();
     std::string req =
         method + " " + path + " HTTP/1.1\r\nHost: " + endpoint.host + "\r\nAccept: application/json\r\n";
     if (method == "POST")
       req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
     req += "\r\n" + body;
-    const asio::error_code ec = run(
-        [&](auto done) {
-          asio::async_write(*stream, asio::buffer(req),
-                            [done](const asio::error_code& e, std::size_t) { done(e); });
-        },
-        "write");
-    if (ec) {
-      drop();
-      fail(Errc::io, where() + ": write failed: " + ec.message());
+    try {
+      conn.write(req);
+    } catch (...) {
+      rbuf.clear();
+      throw;
     }
     std::size_t header_end;
     while ((header_end = rbuf.find("\r\n\r\n")) == std::string::npos) read_more();

@@ -1,17 +1,14 @@
 #include "host/racs/racs_client.h"
 
 #include <algorithm>
-#include <asio.hpp>
-#include <asio/ssl.hpp>
 #include <optional>
 #include <sstream>
 
+#include "host/tls_connection.h"
 #include "util/hex.h"
 
 namespace sesame::host::racs {
 
-using asio::ip::tcp;
-using SslStream = asio::ssl::stream<tcp::socket>;
 
 namespace {
 
@@ -106,135 +103,74 @@ struct RacsClient::Impl {
       : host(std::move(host_)),
         port(port_),
         options(options_),
-        ssl_ctx(static_cast<asio::ssl::context::native_handle_type>(tls.new_reference())) {}
+        conn(tls, host, port, options.timeout, "RACS " + host + ":" + std::to_string(port)) {}
 
   std::string host;
   std::uint16_t port;
   RacsClientOptions options;
-  asio::io_context io;
-  asio::ssl::context ssl_ctx;
-  std::unique_ptr<SslStream> stream;
+  TlsConnection conn;
   std::string rbuf;  // bytes read past the last complete line
 
   std::string endpoint() const { return host + ":" + std::to_string(port); }
 
   void drop() {
-    if (stream) {
-      asio::error_code ignored;
-      stream->lowest_layer().close(ignored);
-      io.restart();
-      io.run();  // every cancelled operation completes before its stream goes
-      stream.reset();
-    }
+    conn.close();
     rbuf.clear();
   }
 
-  // Runs one asynchronous operation to completion or until the timeout; returns its error code.
-  template <class Start>
-  asio::error_code run(Start&& start, const char* what) {
-    std::optional<asio::error_code> result;
-    start([&result](const asio::error_code& ec) { result = ec; });
-    io.restart();
-    io.run_for(options.timeout);
-    if (!result) {
-      drop();  // closing the socket cancels the operation; drop() runs it to its end
-      fail(Errc::io, "RACS " + endpoint() + ": " + what + " timed out");
-    }
-    return *result;
-  }
-
   void connect() {
-    drop();
-    // Resolved synchronously: an asynchronous resolve cannot be abandoned safely on a timeout.
-    tcp::resolver resolver(io);
-    asio::error_code ec;
-    const tcp::resolver::results_type endpoints = resolver.resolve(host, std::to_string(port), ec);
-    if (ec) fail(Errc::io, "RACS " + endpoint() + ": cannot resolve: " + ec.message());
-
-    stream = std::make_unique<SslStream>(io, ssl_ctx);
-    ec = run(
-        [&](auto done) {
-          asio::async_connect(stream->lowest_layer(), endpoints,
-                              [done](const asio::error_code& e, const tcp::endpoint&) { done(e); });
-        },
-        "connect");
-    if (ec) {
-      drop();
-      fail(Errc::io, "RACS " + endpoint() + ": cannot connect: " + ec.message());
-    }
-    stream->lowest_layer().set_option(tcp::no_delay(true));
-    crypto::tls_set_peer_host(stream->native_handle(), host);
-    ec = run([&](auto done) { stream->async_handshake(asio::ssl::stream_base::client, done); },
-             "TLS handshake");
-    if (ec) {
-      std::string why = crypto::tls_verify_error(stream->native_handle());
-      if (why.empty()) why = ec.message();
-      drop();
-      fail(Errc::crypto, "RACS " + endpoint() + ": TLS handshake failed: " + why);
-    }
+    rbuf.clear();
+    conn.connect();
   }
 
   void write(const std::string& data) {
-    const asio::error_code ec = run(
-        [&](auto done) {
-          asio::async_write(*stream, asio::buffer(data),
-                            [done](const asio::error_code& e, std::size_t) { done(e); });
-        },
-        "write");
-    if (ec) {
-      drop();
-      fail(Errc::io, "RACS " + endpoint() + ": write failed: " + ec.message());
+    try {
+      conn.write(data);
+    } catch (...) {
+      rbuf.clear();
+      throw;
     }
   }
 
   // One line without its LF; nullopt when the server closed the session.
   std::optional<std::string> read_line() {
-    std::size_t n = 0;
-    const asio::error_code ec = run(
-        [&](auto done) {
-          asio::async_read_until(*stream, asio::dynamic_buffer(rbuf, options.limits.max_line + 1), '\n',
-                                 [&n, done](const asio::error_code& e, std::size_t got) {
-                                   n = got;
-                                   done(e);
-                                 });
-        },
-        "read");
-    if (ec == asio::error::not_found) {
-      drop();
-      fail(Errc::parse, "RACS " + endpoint() + ": response line longer than " +
-                            std::to_string(options.limits.max_line) + " bytes");
+    std::size_t searched = 0;
+    for (;;) {
+      const std::size_t lf = rbuf.find('\n', searched);
+      if (lf != std::string::npos) {
+        std::string line = rbuf.substr(0, lf);
+        rbuf.erase(0, lf + 1);
+        return line;
+      }
+      searched = rbuf.size();
+      if (rbuf.size() > options.limits.max_line) {
+        drop();
+        fail(Errc::parse, "RACS " + endpoint() + ": response line longer than " +
+                              std::to_string(options.limits.max_line) + " bytes");
+      }
+      bool open = false;
+      try {
+        open = conn.read_some(rbuf);
+      } catch (...) {
+        rbuf.clear();
+        throw;
+      }
+      if (!open) {
+        rbuf.clear();
+        return std::nullopt;
+      }
     }
-    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
-      drop();
-      return std::nullopt;
-    }
-    if (ec) {
-      drop();
-      fail(Errc::io, "RACS " + endpoint() + ": read failed: " + ec.message());
-    }
-    std::string line = rbuf.substr(0, n - 1);
-    rbuf.erase(0, n);
-    return line;
   }
 
   // An idle session the server has ended (it closes after a protocol error, an idle timeout or
   // its lifetime): FIN or a close_notify is waiting. Checked before reusing a session, so a
   // request is never written into a connection that is already gone.
-  bool server_went_away() {
-    tcp::socket& sock = stream->next_layer();
-    char byte = 0;
-    asio::error_code ec, ignored;
-    sock.non_blocking(true, ec);
-    if (ec) return true;
-    sock.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-    sock.non_blocking(false, ignored);
-    return ec != asio::error::would_block;  // EOF, an error, or bytes nobody asked for
-  }
+  bool server_went_away() { return conn.peer_went_away(); }
 
   RacsResponse execute(const RacsRequest& request) {
     const std::string wire = request.encode();  // validates before anything is sent
-    if (stream && (!rbuf.empty() || server_went_away())) drop();
-    if (!stream) connect();
+    if (conn.is_open() && (!rbuf.empty() || server_went_away())) drop();
+    if (!conn.is_open()) connect();
     write(wire);
     RacsResponseParser parser(options.limits);
     for (;;) {
@@ -269,17 +205,9 @@ struct RacsClient::Impl {
   }
 
   void close() {
-    if (!stream) return;
     // close_notify both ways, briefly: a server that does not answer does not hold us up.
-    const auto saved = options.timeout;
-    options.timeout = std::min<std::chrono::milliseconds>(saved, std::chrono::milliseconds(2000));
-    try {
-      run([&](auto done) { stream->async_shutdown(done); }, "TLS close");
-    } catch (const Error&) {
-      // not answered in time: the socket is closed anyway
-    }
-    options.timeout = saved;
-    drop();
+    conn.shutdown(std::chrono::milliseconds(2000));
+    rbuf.clear();
   }
 };
 
@@ -302,7 +230,7 @@ void RacsClient::close() {
   impl_->close();
 }
 bool RacsClient::connected() const {
-  return impl_->stream != nullptr;
+  return impl_->conn.is_open();
 }
 std::string RacsClient::endpoint() const {
   return impl_->endpoint();
@@ -315,7 +243,7 @@ std::uint16_t RacsClient::port() const {
 }
 
 std::string RacsClient::tls_summary() const {
-  return impl_->stream ? crypto::tls_session_summary(impl_->stream->native_handle()) : std::string();
+  return impl_->conn.tls_summary();
 }
 
 RacsResponse RacsClient::execute(const RacsRequest& request) {
