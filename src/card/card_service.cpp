@@ -38,16 +38,16 @@ struct CardSlot {
   // commit in flight has finished, so the reload sees their outcome). `all`: wait for every commit
   // in flight anyway, before the card is closed or deleted.
   void settle(bool all) {
-    if (all || commit_failed.load(std::memory_order_acquire)) {
-      for (int n = inflight.load(std::memory_order_acquire); n != 0; n = inflight.load(std::memory_order_acquire))
-        inflight.wait(n, std::memory_order_acquire);
-    }
+    if (!all && !commit_failed.load(std::memory_order_acquire)) return;
+    for (int n = inflight.load(std::memory_order_acquire); n != 0; n = inflight.load(std::memory_order_acquire))
+      inflight.wait(n, std::memory_order_acquire);
     if (commit_failed.exchange(false, std::memory_order_acq_rel) && card) card->mark_broken();
   }
 };
 
-// One commit submitted by transmit_deferred: finished exactly once, by the store's callback, or as
-// failed if the store dropped the callback without calling it (it threw before queueing).
+// One commit submitted by transmit_deferred: finished exactly once, by the store's callback. A
+// store that throws at submission drops the callback uncalled: the card saw that exception like a
+// failed synchronous commit (6581, reloaded, its image unchanged), so nothing is left to report.
 struct CommitTicket {
   std::shared_ptr<CardSlot> slot;
   std::shared_ptr<CommitWaiter::State> waiter;
@@ -58,7 +58,7 @@ struct CommitTicket {
     slot->inflight.fetch_add(1, std::memory_order_acq_rel);
     waiter->begin();
   }
-  ~CommitTicket() { finish(false); }
+  ~CommitTicket() { finish(true); }
   CommitTicket(const CommitTicket&) = delete;
   CommitTicket& operator=(const CommitTicket&) = delete;
 

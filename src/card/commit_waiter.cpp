@@ -19,21 +19,40 @@ bool CommitWaiter::idle() const {
   return state_->outstanding == 0;
 }
 
+std::uint64_t CommitWaiter::begun() const {
+  std::lock_guard lock(state_->mu);
+  return state_->begun;
+}
+
+void CommitWaiter::wait_quiet() const {
+  std::unique_lock lock(state_->mu);
+  state_->quiet.wait(lock, [&] { return state_->outstanding == 0 && !state_->calling; });
+}
+
 void CommitWaiter::State::begin() {
   std::lock_guard lock(mu);
   ++outstanding;
+  ++begun;
 }
 
 void CommitWaiter::State::finish(bool succeeded) {
   std::unique_lock lock(mu);
   if (!succeeded) ok = false;
-  if (--outstanding > 0 || !on_done) return;
+  if (--outstanding > 0) return;
+  if (!on_done) {
+    quiet.notify_all();
+    return;
+  }
   auto f = std::move(on_done);
   on_done = nullptr;
   const bool all_ok = ok;
   ok = true;
+  calling = true;
   lock.unlock();
   f(all_ok);
+  lock.lock();
+  calling = false;
+  quiet.notify_all();
 }
 
 }  // namespace sesame::card

@@ -8,6 +8,7 @@
 
 #include "crypto/tls_context.h"
 #include "util/error.h"
+#include "util/secure_buffer.h"
 
 namespace sesame::host {
 
@@ -147,6 +148,7 @@ bool TlsConnection::read_some(std::string& buffer) {
       },
       "read");
   buffer.append(chunk.data(), got);
+  secure_zero(chunk.data(), got);  // the caller's buffer is the one copy (it may hold a PIN APDU)
   if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
     m.close();
     return false;

@@ -61,17 +61,13 @@ class Backend {
   // The same without waiting for durability: `done` gets nullptr once every row is durable, or
   // the exception commit() would have thrown (nothing applied). Commits of one card are applied
   // in the order they were made, commit() and commit_async() alike. `done` may run on another
-  // thread (the store's writer) or before this returns; it must not throw. The default commits
-  // synchronously and then calls `done`.
+  // thread (the store's writer) or before this returns; it must not throw. A failure found before
+  // anything was queued is thrown here and `done` dropped uncalled. The default commits
+  // synchronously (so its failures are thrown) and then calls `done`.
   using CommitDone = std::function<void(std::exception_ptr)>;
   virtual void commit_async(CardWrite write, CommitDone done) {
-    std::exception_ptr failure;
-    try {
-      commit(write);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    done(std::move(failure));
+    commit(write);
+    done(nullptr);
   }
 
   // Leases: with several nodes on one database (PostgreSQL) a card is written by one node at a

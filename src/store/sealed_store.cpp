@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <utility>
 
 #include "crypto/random.h"
 #include "store/manifest.h"
@@ -169,7 +170,18 @@ class SealedCardStore final : public CardStore {
     if (changes.empty()) return done(nullptr);
     auto [w, next] = prepare(changes);
     const std::uint64_t counter = next.counter;
-    manifest_ = std::move(next);
+    Manifest previous = std::exchange(manifest_, std::move(next));
+    try {
+      submit(std::move(w), counter, std::move(done));
+    } catch (const Error& e) {
+      manifest_ = std::move(previous);  // nothing was queued
+      if (e.code() == Errc::io) throw;
+      fail(Errc::io, "store: commit to card '" + card_id_ + "' failed: " + e.what());
+    }
+  }
+
+ private:
+  void submit(CardWrite w, std::uint64_t counter, CommitDone done) {
     shared_->backend->commit_async(
         std::move(w), [high_water = high_water_, card_id = card_id_, counter, done = std::move(done)](std::exception_ptr e) {
           if (e) {
@@ -191,7 +203,6 @@ class SealedCardStore final : public CardStore {
         });
   }
 
- private:
   // The backend write for `changes` and the manifest it makes current: every record sealed under
   // the next commit counter, and the manifest last.
   std::pair<CardWrite, Manifest> prepare(const std::vector<Change>& changes) {

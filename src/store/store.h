@@ -61,20 +61,15 @@ class CardStore {
   // commit() without waiting for durability: `done` gets nullptr once every change is durable, or
   // the Error(Errc::io) commit() would have thrown (nothing of these changes applied). Commits are
   // applied in the order they were made (commit() and commit_async() alike), so the caller may
-  // make the next commit before `done` ran; once one failed, every later one fails too until the
-  // card is loaded again (load()). `done` may run on the store's writer thread or before this
-  // returns, and must not throw. Errors found before anything was queued (an invalid key) are
-  // thrown here. The default is commit() followed by `done`.
+  // make the next commit before `done` ran; once one failed through `done`, every later one fails
+  // too until the card is loaded again (load()). `done` may run on the store's writer thread or before this
+  // returns, and must not throw. A failure found before anything was queued (an invalid key, a
+  // store that commits synchronously and failed) is thrown here, as commit() throws it, and `done`
+  // is then dropped without being called. The default is commit() followed by `done`.
   using CommitDone = std::function<void(std::exception_ptr)>;
   virtual void commit_async(const std::vector<Change>& changes, CommitDone done) {
-    std::exception_ptr failure;
-    try {
-      commit(changes);
-    } catch (const Error& e) {
-      if (e.code() != Errc::io) throw;
-      failure = std::current_exception();
-    }
-    done(std::move(failure));
+    commit(changes);
+    done(nullptr);
   }
 };
 

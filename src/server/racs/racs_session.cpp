@@ -376,9 +376,10 @@ Bytes RacsSession::exchange(card::CardService::Handle& card, ByteView command, c
                             std::optional<RacsError>& error) {
   const std::string& seid = card.seid();
   const auto send = [&](ByteView c) -> Bytes {
-    const bool was_idle = commits_.idle();
+    const std::uint64_t before = commits_.begun();
     Bytes r = env_.cards.transmit_deferred(card, c, commits_);
-    if (was_idle && !commits_.idle()) {
+    if (!deferred_marked_ && commits_.begun() != before) {  // the batch's first commit
+      deferred_marked_ = true;
       deferred_name_ = name_;
       deferred_line_ = line_index_;
     }
@@ -449,13 +450,20 @@ void RacsSession::end(std::string_view reason) {
   if (ended_) return;
   ended_ = true;
   closed_ = true;
+  // No card goes to another session while a commit of this one is in flight, and no callback of
+  // this session's commits runs after it is gone.
+  commits_.wait_quiet();
   std::size_t released = 0;
   for (const auto& [seid, held] : held_) {
     try {
       env_.cards.power_off(seid);
-      env_.cards.release(seid);
     } catch (const std::exception& e) {
       spdlog::warn("racs session {}: power off {} failed: {}", id_, seid, e.what());
+    }
+    try {
+      env_.cards.release(seid);
+    } catch (const std::exception& e) {
+      spdlog::warn("racs session {}: releasing {} failed: {}", id_, seid, e.what());
     }
     // Power off first, then give the card back: no other session sees it half powered.
     env_.locks.release(seid, id_);

@@ -65,7 +65,10 @@ class RacsSession {
   // this thread, when there is none (memory store, read-only commands); otherwise on the store's
   // writer thread (post the work back). `ok` false: a commit failed, the card reloads its durable
   // state, and the responses fed so far must not be sent: send durability_failure_response().
-  void when_durable(std::function<void(bool ok)> f) { commits_.when_done(std::move(f)); }
+  void when_durable(std::function<void(bool ok)> f) {
+    deferred_marked_ = false;  // the next batch notes its own first commit
+    commits_.when_done(std::move(f));
+  }
   // -806 for the request whose APDU's changes were not saved; the listener then closes the session.
   std::string durability_failure_response() const;
 
@@ -133,6 +136,7 @@ class RacsSession {
   // Where the first APDU with a commit in flight was (for durability_failure_response).
   std::string deferred_name_;
   std::size_t deferred_line_ = 0;
+  bool deferred_marked_ = false;
 };
 
 }  // namespace sesame::server::racs
