@@ -177,10 +177,13 @@ int main(int argc, char** argv) {
                   "handshake per transaction. Baseline `baseline_in_process_no_tls`: the same flow with the "
                   "back end called directly. Counters p50_ms / p99_ms: per-transaction latency.");
   benchmark::RegisterBenchmark((g + "/baseline_in_process_no_tls").c_str(), flow, &world, 0)
+      ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark((g + "/kept_connection").c_str(), flow, &world, 1)
+      ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark((g + "/new_connection").c_str(), flow, &world, 2)
+      ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
