@@ -29,6 +29,10 @@ class Reader {
   // A command with the reader-side rules applied: 61xx followed with GET RESPONSE, 6Cxx re-sent
   // with the right Le (iso7816::transceive).
   iso7816::ResponseApdu transmit(const iso7816::CommandApdu& command);
+
+  // SELECT by DF name (ISO/IEC 7816-4 §11.2.2: P1 04, first occurrence, P2 0C: no response data).
+  // The card's answer; the caller checks the status word.
+  iso7816::ResponseApdu select_by_aid(ByteView aid);
 };
 
 }  // namespace sesame::host

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "http_router_input.h"
 #include "crypto/any_key.h"
 #include "crypto/random.h"
 #include "host/eid/eid_handover.h"
@@ -50,24 +50,7 @@ struct World {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace sesame::server::http;
   static World world;
-  const std::string input(reinterpret_cast<const char*>(data), size);
-  const std::size_t nl = input.find('\n');
-  const std::string line = input.substr(0, nl);
-  const std::size_t sp = line.find(' ');
-  if (sp == std::string::npos) return 0;
-  Request r;
-  r.method = line.substr(0, sp);
-  r.path = r.target = line.substr(sp + 1);
-  if (r.path.empty() || r.path[0] != '/') return 0;
-  r.body = nl == std::string::npos ? "" : input.substr(nl + 1);
-  r.headers["Host"] = "localhost";
-  const Response resp = world.router.dispatch(r, Peer{(size & 1) ? "admin" : "", "fuzz"});
-  if (resp.status == 500) __builtin_trap();
-  const auto ct = resp.headers.find("Content-Type");
-  if (ct != resp.headers.end() && ct->second.find("json") != std::string::npos &&
-      !nlohmann::json::accept(resp.body))
-    __builtin_trap();
+  sesame::fuzz::dispatch_fuzzed_request(world.router, data, size, "");
   return 0;
 }

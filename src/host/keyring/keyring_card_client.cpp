@@ -40,12 +40,7 @@ Bytes KeyringCardClient::command(Ins ins, ByteView data) {
 }
 
 void KeyringCardClient::select() {
-  iso7816::CommandApdu c;
-  c.ins = 0xA4;
-  c.p1 = 0x04;
-  c.p2 = 0x0C;
-  c.data = aid_;
-  const auto r = reader_.transmit(c);
+  const auto r = reader_.select_by_aid(aid_);
   if (r.sw != 0x9000) throw KeyringCardRefused(r.sw);
 }
 
